@@ -1,0 +1,38 @@
+"""expressivity: compile TC^d circuits and FO[M] formulas into padded, looped AHAT transformers and run
+them exactly. The core: `Model` (DESIGN §2), `Simulator` / `run` with the backends "exact",
+"fixed:P" and "float64" (DESIGN §3), `Trace`, and JSON model files (`save`, `load`)."""
+
+from expressivity.model import (
+    FFN,
+    Head,
+    InputError,
+    Layer,
+    LoopCount,
+    Model,
+    ModelError,
+    OutputTap,
+    Padding,
+    View,
+)
+from expressivity.serialize import ModelFileError, load, save
+from expressivity.simulator import Simulator, run
+from expressivity.trace import Trace
+
+__all__ = [
+    "FFN",
+    "Head",
+    "InputError",
+    "Layer",
+    "LoopCount",
+    "Model",
+    "ModelError",
+    "ModelFileError",
+    "OutputTap",
+    "Padding",
+    "Simulator",
+    "Trace",
+    "View",
+    "load",
+    "run",
+    "save",
+]

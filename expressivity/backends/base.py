@@ -1,0 +1,117 @@
+"""What every backend shares: compiled weight matrices, tie sets, and the backend interface.
+
+A backend turns the model's exact rational weights into its own numbers once (`CompiledMatrix`), and
+implements the primitives the simulator calls on whole arrays (positions x coordinates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from math import lcm
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class SimulationError(RuntimeError):
+    """A run that cannot go on (nested radical, fixed-point overflow); the message names where."""
+
+
+@dataclass(frozen=True)
+class CompiledMatrix:
+    """A rational matrix M = num / den with integer numerators (object array) and one denominator."""
+
+    num: np.ndarray
+    den: int
+    values: tuple[tuple[Fraction, ...], ...]
+
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[Fraction]], width: int) -> CompiledMatrix:
+        den = lcm(1, *(x.denominator for row in rows for x in row))
+        num = np.array(
+            [[x.numerator * (den // x.denominator) for x in row] for row in rows], dtype=object
+        ).reshape(len(rows), width)
+        return cls(num, den, tuple(tuple(row) for row in rows))
+
+    @property
+    def floats(self) -> np.ndarray:
+        return np.array([[float(x) for x in row] for row in self.values], dtype=np.float64).reshape(
+            self.num.shape
+        )
+
+    @property
+    def is_zero(self) -> bool:
+        return not np.any(self.num != 0)
+
+
+@dataclass(frozen=True)
+class TieSets:
+    """The tie set T_i of a head at every position i.
+
+    `indices is None` means T_i is the whole visible set of the mask (a head whose scores are all
+    equal); otherwise T_i = indices[indptr[i]:indptr[i+1]] (CSR).
+    """
+
+    mask: str
+    size: int
+    indptr: np.ndarray | None = None
+    indices: np.ndarray | None = None
+
+    def of(self, i: int) -> np.ndarray:
+        if self.indices is None:
+            return np.arange(visible_range(self.mask, i, self.size))
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
+
+    def sizes(self) -> np.ndarray:
+        if self.indices is None:
+            return np.array([visible_range(self.mask, i, self.size) for i in range(self.size)])
+        return np.diff(self.indptr)
+
+    def as_lists(self) -> list[list[int]]:
+        return [self.of(i).tolist() for i in range(self.size)]
+
+    @classmethod
+    def from_matrix(cls, mask: str, ties: np.ndarray) -> TieSets:
+        rows, cols = np.nonzero(ties)
+        indptr = np.zeros(ties.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=ties.shape[0]), out=indptr[1:])
+        return cls(mask, ties.shape[0], indptr, cols.astype(np.int64))
+
+
+def visible_range(mask: str, i: int, size: int) -> int:
+    """J_i = {0, ..., end-1}: causal j <= i, strict j < i, unmasked all j."""
+    return {"causal": i + 1, "strict": i, "unmasked": size}[mask]
+
+
+def visible_matrix(mask: str, size: int) -> np.ndarray:
+    if mask == "unmasked":
+        return np.ones((size, size), dtype=bool)
+    return np.tri(size, size, 0 if mask == "causal" else -1, dtype=bool)
+
+
+class Backend(Protocol):
+    """Primitives on arrays of shape (positions, coordinates) in the backend's own numbers."""
+
+    name: str
+
+    def embed(self, rows: Sequence[Sequence[Fraction]]) -> Any: ...
+
+    def view(self, h: Any, groups: Sequence[np.ndarray], centre: bool) -> Any: ...
+
+    def linear(self, z: Any, weights: CompiledMatrix, bias: Sequence[Fraction] | None) -> Any: ...
+
+    def relu(self, x: Any) -> Any: ...
+
+    def scatter_add(self, h: Any, columns: np.ndarray, delta: Any) -> Any: ...
+
+    def attend(self, q: Any, k: Any, v: Any, mask: str, uniform: bool) -> tuple[Any, TieSets]: ...
+
+    def column(self, h: Any, c: int) -> list: ...
+
+    def column_is_zero(self, h: Any, c: int) -> np.ndarray: ...
+
+    def exceeds_half(self, h: Any, i: int, c: int) -> bool: ...
+
+    def readout(self, h: Any, i: int, unembedding: CompiledMatrix) -> tuple[int, list]: ...

@@ -1,0 +1,85 @@
+"""float64: plain NumPy, for scale and for showing drift. Never used to claim a result.
+
+Ties are float equality with the row maximum, exactly as a float implementation would decide them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+
+from expressivity.backends.base import CompiledMatrix, TieSets, visible_matrix
+
+
+class Float64Backend:
+    name = "float64"
+
+    def embed(self, rows: Sequence[Sequence[Fraction]]) -> np.ndarray:
+        return np.array([[float(x) for x in row] for row in rows], dtype=np.float64)
+
+    def view(self, h: np.ndarray, groups: Sequence[np.ndarray], centre: bool) -> np.ndarray:
+        parts = []
+        for columns in groups:
+            x = h[:, columns]
+            if centre:
+                x = x - x.mean(axis=1, keepdims=True)
+            norm = np.sqrt((x * x).sum(axis=1, keepdims=True))
+            parts.append(np.divide(x, norm, out=np.zeros_like(x), where=norm != 0))
+        return np.concatenate(parts, axis=1)
+
+    def linear(self, z: np.ndarray, weights: CompiledMatrix, bias: Sequence[Fraction] | None) -> np.ndarray:
+        out = z @ weights.floats.T
+        if bias is not None:
+            out = out + np.array([float(b) for b in bias])
+        return out
+
+    def relu(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0.0)
+
+    def scatter_add(self, h: np.ndarray, columns: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        out = h.copy()
+        out[:, columns] += delta
+        return out
+
+    def attend(
+        self, q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: str, uniform: bool
+    ) -> tuple[np.ndarray, TieSets]:
+        size = q.shape[0]
+        if uniform:
+            return uniform_means(v, mask), TieSets(mask, size)
+        visible = visible_matrix(mask, size)
+        scores = np.where(visible, q @ k.T, -np.inf)
+        best = scores.max(axis=1, keepdims=True)
+        ties = visible & (scores == best)
+        counts = ties.sum(axis=1, keepdims=True)
+        out = np.divide(ties @ v, counts, out=np.zeros((size, v.shape[1])), where=counts != 0)
+        return out, TieSets.from_matrix(mask, ties)
+
+    def column(self, h: np.ndarray, c: int) -> list[float]:
+        return h[:, c].tolist()
+
+    def column_is_zero(self, h: np.ndarray, c: int) -> np.ndarray:
+        return h[:, c] == 0.0
+
+    def exceeds_half(self, h: np.ndarray, i: int, c: int) -> bool:
+        return bool(h[i, c] > 0.5)
+
+    def readout(self, h: np.ndarray, i: int, unembedding: CompiledMatrix) -> tuple[int, list[float]]:
+        scores = unembedding.floats @ h[i]
+        return int(np.argmax(scores)), scores.tolist()
+
+
+def uniform_means(v: np.ndarray, mask: str) -> np.ndarray:
+    """Mean of v_j over the visible set J_i, by prefix sums (an empty set gives 0)."""
+    size = v.shape[0]
+    if mask == "unmasked":
+        return np.broadcast_to(v.mean(axis=0), v.shape).copy() if size else v.copy()
+    sums = np.cumsum(v, axis=0)
+    counts = np.arange(1, size + 1, dtype=np.float64)[:, None]
+    if mask == "causal":
+        return sums / counts
+    out = np.zeros_like(v)
+    out[1:] = sums[:-1] / counts[:-1]
+    return out

@@ -1,0 +1,415 @@
+"""The transformer model of DESIGN.md §2: labelled residual stream, masked pre-norm views, AHAT heads.
+
+A `Model` is pure data (exact rationals), validated at construction; the simulator runs it on any
+backend. The sequence is `BOS w_1 .. w_n PAD^t(n)` (plus any extra token kinds a construction adds
+through `Sequence` builders later); the residual of position i starts as E(token_i), then every
+sublayer reads its own *view* -- the concatenation of N(h_i[G]) over its norm groups G, with
+N(x) = (x - mean x) / ||x - mean x|| and N(0) = 0 -- and adds its output to labelled coordinates.
+Layers run as prefix, then the block r(n) times with the same weights, then suffix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import ceil, log2
+
+MASKS = ("causal", "strict", "unmasked")
+NORMS = ("layer", "rms")
+
+Rational = Fraction | int | str
+MatrixLike = Sequence[Sequence[Rational]] | Sequence[Mapping[str, Rational]]
+
+
+class ModelError(ValueError):
+    """An inconsistent model; the message names the part (layer, head, matrix, label)."""
+
+
+class InputError(ValueError):
+    """A word the model cannot read (a symbol outside its alphabet)."""
+
+
+def to_fraction(value: Rational, where: str) -> Fraction:
+    try:
+        return Fraction(value)
+    except (ValueError, TypeError, ZeroDivisionError):
+        raise ModelError(f"{where}: {value!r} is not an exact rational") from None
+
+
+def _matrix(rows: MatrixLike, columns: Sequence[str], where: str) -> tuple[tuple[Fraction, ...], ...]:
+    """A rational matrix given densely (lists) or sparsely (one {column label: value} per row)."""
+    out = []
+    position = {label: k for k, label in enumerate(columns)}
+    for r, row in enumerate(rows):
+        if isinstance(row, Mapping):
+            dense = [Fraction(0)] * len(columns)
+            for label, value in row.items():
+                if label not in position:
+                    raise ModelError(f"{where} row {r}: unknown column {label!r}")
+                dense[position[label]] = to_fraction(value, f"{where} row {r} column {label!r}")
+        else:
+            if len(row) != len(columns):
+                raise ModelError(f"{where} row {r}: {len(row)} entries, expected {len(columns)}")
+            dense = [to_fraction(v, f"{where} row {r}") for v in row]
+        out.append(tuple(dense))
+    return tuple(out)
+
+
+def _vector(values: Sequence[Rational] | None, size: int, where: str) -> tuple[Fraction, ...]:
+    if values is None:
+        return (Fraction(0),) * size
+    if len(values) != size:
+        raise ModelError(f"{where}: {len(values)} entries, expected {size}")
+    return tuple(to_fraction(v, where) for v in values)
+
+
+@dataclass(frozen=True)
+class View:
+    """What a sublayer reads: norm groups of residual labels, normalised separately and concatenated.
+
+    `norm` is "layer" (centre, then scale to unit length) or "rms" (scale only). Sublayers never read h
+    raw (DESIGN §2): a one-cell group under "layer" always reads 0, under "rms" it reads sign(x).
+    """
+
+    groups: tuple[tuple[str, ...], ...]
+    norm: str = "layer"
+
+    def __init__(self, groups: Iterable[Iterable[str]], norm: str = "layer") -> None:
+        object.__setattr__(self, "groups", tuple(tuple(g) for g in groups))
+        object.__setattr__(self, "norm", norm)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(label for group in self.groups for label in group)
+
+    def validate(self, labels: set[str], where: str) -> None:
+        if self.norm not in NORMS:
+            raise ModelError(f"{where}: norm must be one of {NORMS}, got {self.norm!r}")
+        if not self.groups:
+            raise ModelError(f"{where}: a view needs at least one norm group")
+        seen: set[str] = set()
+        for k, group in enumerate(self.groups):
+            if not group:
+                raise ModelError(f"{where}: norm group {k} is empty")
+            for label in group:
+                if label not in labels:
+                    raise ModelError(f"{where}: norm group {k} reads unknown coordinate {label!r}")
+                if label in seen:
+                    raise ModelError(f"{where}: coordinate {label!r} is in two norm groups")
+                seen.add(label)
+
+
+@dataclass(frozen=True)
+class Head:
+    """One AHAT head: scores q_i . k_j with q = Q z_i, k = K z_j; output = mean of V z_j over the tie
+    set, added to the residual coordinates `writes` (row r of V writes to writes[r])."""
+
+    name: str
+    view: View
+    query: tuple[tuple[Fraction, ...], ...]
+    key: tuple[tuple[Fraction, ...], ...]
+    value: tuple[tuple[Fraction, ...], ...]
+    writes: tuple[str, ...]
+    mask: str = "causal"
+
+    def __init__(
+        self,
+        name: str,
+        view: View,
+        query: MatrixLike,
+        key: MatrixLike,
+        value: MatrixLike,
+        writes: Sequence[str],
+        mask: str = "causal",
+    ) -> None:
+        where = f"head {name!r}"
+        cols = view.columns
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "view", view)
+        object.__setattr__(self, "query", _matrix(query, cols, f"{where} query"))
+        object.__setattr__(self, "key", _matrix(key, cols, f"{where} key"))
+        object.__setattr__(self, "value", _matrix(value, cols, f"{where} value"))
+        object.__setattr__(self, "writes", tuple(writes))
+        object.__setattr__(self, "mask", mask)
+        if mask not in MASKS:
+            raise ModelError(f"{where}: mask must be one of {MASKS}, got {mask!r}")
+        if len(self.query) != len(self.key):
+            raise ModelError(f"{where}: query has {len(self.query)} rows but key has {len(self.key)}")
+        if len(self.value) != len(self.writes):
+            raise ModelError(
+                f"{where}: value has {len(self.value)} rows but writes {len(self.writes)} labels"
+            )
+
+    @property
+    def is_uniform(self) -> bool:
+        """Q = 0 or K = 0: every score is 0, so the tie set is the whole visible set."""
+        return not any(any(row) for row in self.query) or not any(any(row) for row in self.key)
+
+
+@dataclass(frozen=True)
+class FFN:
+    """delta = W2 ReLU(W1 z + b1) + b2, added to the coordinates `writes`."""
+
+    name: str
+    view: View
+    w1: tuple[tuple[Fraction, ...], ...]
+    b1: tuple[Fraction, ...]
+    w2: tuple[tuple[Fraction, ...], ...]
+    b2: tuple[Fraction, ...]
+    writes: tuple[str, ...]
+
+    def __init__(
+        self,
+        name: str,
+        view: View,
+        w1: MatrixLike,
+        w2: Sequence[Sequence[Rational]],
+        writes: Sequence[str],
+        b1: Sequence[Rational] | None = None,
+        b2: Sequence[Rational] | None = None,
+    ) -> None:
+        where = f"ffn {name!r}"
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "view", view)
+        object.__setattr__(self, "w1", _matrix(w1, view.columns, f"{where} w1"))
+        hidden = [f"h{k}" for k in range(len(self.w1))]
+        object.__setattr__(self, "w2", _matrix(w2, hidden, f"{where} w2"))
+        object.__setattr__(self, "b1", _vector(b1, len(self.w1), f"{where} b1"))
+        object.__setattr__(self, "writes", tuple(writes))
+        object.__setattr__(self, "b2", _vector(b2, len(self.writes), f"{where} b2"))
+        if len(self.w2) != len(self.writes):
+            raise ModelError(f"{where}: w2 has {len(self.w2)} rows but writes {len(self.writes)} labels")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Attention heads (run in parallel on the same residual), then feed-forward sublayers (also in
+    parallel, reading the residual after the heads)."""
+
+    heads: tuple[Head, ...] = ()
+    ffns: tuple[FFN, ...] = ()
+
+    def __init__(self, heads: Iterable[Head] = (), ffns: Iterable[FFN] = ()) -> None:
+        object.__setattr__(self, "heads", tuple(heads))
+        object.__setattr__(self, "ffns", tuple(ffns))
+
+
+@dataclass(frozen=True)
+class LoopCount:
+    """r(n) = value + coefficient * ceil(log2 n)^power  (ceil(log2 n) taken as 0 for n <= 1).
+
+    A constant r is `LoopCount(value=r)`; the TC^d schedule c*ceil(log2 n)^d is
+    `LoopCount(coefficient=c, power=d)`; a number fixed at compile time (a circuit's depth) is a
+    constant with `fixed=True`, which only records where it came from.
+    """
+
+    value: int = 1
+    coefficient: int = 0
+    power: int = 0
+    fixed: bool = False
+
+    def __call__(self, n: int) -> int:
+        log_term = ceil(log2(n)) if n > 1 else 0
+        return self.value + self.coefficient * log_term**self.power
+
+    def describe(self) -> str:
+        parts = [str(self.value)] if self.value or not self.coefficient else []
+        if self.coefficient:
+            parts.append(f"{self.coefficient}*ceil(log2 n)^{self.power}")
+        return " + ".join(parts) + (" (fixed)" if self.fixed else "")
+
+
+@dataclass(frozen=True)
+class Padding:
+    """t(n) = sum_k coefficients[k] * n^k, non-negative integer coefficients."""
+
+    coefficients: tuple[int, ...] = ()
+
+    def __init__(self, coefficients: Iterable[int] = ()) -> None:
+        coefficients = tuple(int(c) for c in coefficients)
+        if any(c < 0 for c in coefficients):
+            raise ModelError(f"padding coefficients must be non-negative, got {coefficients}")
+        object.__setattr__(self, "coefficients", coefficients)
+
+    def __call__(self, n: int) -> int:
+        return sum(c * n**k for k, c in enumerate(self.coefficients))
+
+    def describe(self) -> str:
+        terms = [f"{c}" if k == 0 else f"{c}*n^{k}" for k, c in enumerate(self.coefficients) if c]
+        return " + ".join(terms) or "0"
+
+
+@dataclass(frozen=True)
+class OutputTap:
+    """A named output bit read from coordinate `label` at `position` (negative counts from the end);
+    the bit is 1 iff the exact value there exceeds 1/2."""
+
+    name: str
+    position: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Model:
+    """A complete model: vocabulary, labelled residual, embedding, layers, loop count, padding, readout.
+
+    `embedding[kind]` maps residual labels to values (absent labels are 0); kinds are "BOS", "PAD",
+    each alphabet symbol, and any `extra_kinds`. The unembedding maps the last position's residual to
+    `symbols` (argmax; an exact tie goes to the earlier symbol); a model that accepts or rejects uses
+    symbols ("reject", "accept"). `scratch` names coordinates that must be exactly 0 after every loop
+    iteration.
+    """
+
+    alphabet: tuple[str, ...]
+    labels: tuple[str, ...]
+    embedding: Mapping[str, Mapping[str, Fraction]]
+    prefix: tuple[Layer, ...] = ()
+    block: tuple[Layer, ...] = ()
+    suffix: tuple[Layer, ...] = ()
+    loops: LoopCount = field(default_factory=lambda: LoopCount(value=1))
+    padding: Padding = field(default_factory=Padding)
+    symbols: tuple[str, ...] = ("reject", "accept")
+    unembedding: tuple[tuple[Fraction, ...], ...] = ()
+    outputs: tuple[OutputTap, ...] = ()
+    scratch: tuple[str, ...] = ()
+    extra_kinds: tuple[str, ...] = ()
+    tail: tuple[str, ...] = ()
+    name: str = "model"
+    metadata: Mapping[str, object] = field(default_factory=dict)
+
+    def __init__(
+        self,
+        alphabet: Iterable[str],
+        labels: Iterable[str],
+        embedding: Mapping[str, Mapping[str, Rational]],
+        prefix: Iterable[Layer] = (),
+        block: Iterable[Layer] = (),
+        suffix: Iterable[Layer] = (),
+        loops: LoopCount | None = None,
+        padding: Padding | None = None,
+        symbols: Iterable[str] = ("reject", "accept"),
+        unembedding: MatrixLike = (),
+        outputs: Iterable[OutputTap] = (),
+        scratch: Iterable[str] = (),
+        extra_kinds: Iterable[str] = (),
+        tail: Iterable[str] = (),
+        name: str = "model",
+        metadata: Mapping[str, object] | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "alphabet", tuple(alphabet))
+        set_(self, "labels", tuple(labels))
+        set_(self, "prefix", tuple(prefix))
+        set_(self, "block", tuple(block))
+        set_(self, "suffix", tuple(suffix))
+        set_(self, "loops", loops or LoopCount(value=1))
+        set_(self, "padding", padding or Padding())
+        set_(self, "symbols", tuple(symbols))
+        set_(self, "outputs", tuple(outputs))
+        set_(self, "scratch", tuple(scratch))
+        set_(self, "extra_kinds", tuple(extra_kinds))
+        set_(self, "tail", tuple(tail))
+        set_(self, "name", name)
+        set_(self, "metadata", dict(metadata or {}))
+        self._validate_vocabulary()
+        set_(self, "embedding", self._embedding(embedding))
+        set_(self, "unembedding", _matrix(unembedding, self.labels, "unembedding"))
+        self._validate()
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return ("BOS", *self.alphabet, "PAD", *self.extra_kinds)
+
+    @property
+    def width(self) -> int:
+        return len(self.labels)
+
+    def sections(self) -> tuple[tuple[str, tuple[Layer, ...]], ...]:
+        return (("prefix", self.prefix), ("block", self.block), ("suffix", self.suffix))
+
+    def sequence_length(self, n: int) -> int:
+        """N = 1 + n + t(n) + len(tail)."""
+        return 1 + n + self.padding(n) + len(self.tail)
+
+    def tokens(self, word: str) -> list[str]:
+        """The token kinds of the run on `word`; raises InputError for a symbol outside the alphabet."""
+        for position, symbol in enumerate(word, start=1):
+            if symbol not in self.alphabet:
+                raise InputError(
+                    f"symbol {symbol!r} at input position {position} is not in the alphabet "
+                    f"{{{', '.join(self.alphabet)}}}"
+                )
+        return ["BOS", *word, *["PAD"] * self.padding(len(word)), *self.tail]
+
+    def _validate_vocabulary(self) -> None:
+        if len(set(self.labels)) != len(self.labels):
+            dup = next(label for label in self.labels if self.labels.count(label) > 1)
+            raise ModelError(f"residual coordinate {dup!r} is declared twice")
+        for symbol in self.alphabet:
+            if not isinstance(symbol, str) or len(symbol) != 1:
+                raise ModelError(f"alphabet symbols must be single characters, got {symbol!r}")
+        if len(set(self.kinds)) != len(self.kinds):
+            raise ModelError(f"token kinds overlap: {self.kinds}")
+        for kind in self.tail:
+            if kind not in self.extra_kinds:
+                raise ModelError(f"tail token {kind!r} is not one of the extra kinds {self.extra_kinds}")
+
+    def _embedding(self, embedding: Mapping[str, Mapping[str, Rational]]) -> dict[str, dict[str, Fraction]]:
+        out: dict[str, dict[str, Fraction]] = {}
+        labels = set(self.labels)
+        for kind, row in embedding.items():
+            if kind not in self.kinds:
+                raise ModelError(f"embedding: unknown token kind {kind!r} (kinds are {self.kinds})")
+            for label in row:
+                if label not in labels:
+                    raise ModelError(f"embedding of {kind!r}: unknown coordinate {label!r}")
+            out[kind] = {
+                label: to_fraction(v, f"embedding of {kind!r} at {label!r}") for label, v in row.items()
+            }
+        return out
+
+    def _validate(self) -> None:
+        labels = set(self.labels)
+        names: set[str] = set()
+        for section, layers in self.sections():
+            for index, layer in enumerate(layers):
+                where = f"{section} layer {index}"
+                for sub in (*layer.heads, *layer.ffns):
+                    kind = "head" if isinstance(sub, Head) else "ffn"
+                    place = f"{where} {kind} {sub.name!r}"
+                    if sub.name in names:
+                        raise ModelError(f"{place}: the name {sub.name!r} is used twice")
+                    names.add(sub.name)
+                    sub.view.validate(labels, place)
+                    for label in sub.writes:
+                        if label not in labels:
+                            raise ModelError(f"{place}: writes unknown coordinate {label!r}")
+                    if len(set(sub.writes)) != len(sub.writes):
+                        raise ModelError(f"{place}: writes a coordinate twice")
+        if self.block and self.loops(1) < 0:
+            raise ModelError("loop count must be non-negative")
+        if self.unembedding and len(self.unembedding) != len(self.symbols):
+            raise ModelError(
+                f"unembedding has {len(self.unembedding)} rows but there are {len(self.symbols)} symbols"
+            )
+        for tap in self.outputs:
+            if tap.label not in labels:
+                raise ModelError(f"output {tap.name!r} reads unknown coordinate {tap.label!r}")
+        for label in self.scratch:
+            if label not in labels:
+                raise ModelError(f"scratch coordinate {label!r} is not a residual coordinate")
+
+    def layer_count(self, n: int) -> int:
+        """Layers run at input length n: prefix + r(n) * block + suffix."""
+        return len(self.prefix) + self.loops(n) * len(self.block) + len(self.suffix)
+
+    def parameter_count(self) -> int:
+        count = sum(len(row) for row in self.embedding.values()) + len(self.unembedding) * self.width
+        for _, layers in self.sections():
+            for layer in layers:
+                for head in layer.heads:
+                    count += sum(len(m) * len(head.view.columns) for m in (head.query, head.key, head.value))
+                for ffn in layer.ffns:
+                    count += len(ffn.w1) * (len(ffn.view.columns) + 1) + len(ffn.w2) * (len(ffn.w1) + 1)
+        return count

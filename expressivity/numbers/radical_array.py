@@ -1,0 +1,427 @@
+"""Row-structured arrays over the square-root field, for whole-array exact arithmetic.
+
+A `RadicalArray` of shape (R, C) stores
+
+    entry(i, c) = sum_t num[t, i, c] * sqrt(rad[t, i]) / den[i]
+
+- slot 0 is the rational part: rad[0, i] = 1 for every row;
+- a slot t >= 1 holds one square-free radicand rad[t, i] > 1 per row, distinct within the row, or 0 when
+  the slot is unused in that row (its numerators are then 0);
+- den[i] >= 1 is one denominator per row.
+
+Rows share their radicals across columns because that is what a transformer produces: a norm group's
+output is a rational vector times one square root per position, and linear maps mix columns of one row
+only. With radicands distinct and square-free the form is canonical (Besicovitch), so `is_zero` is exact
+and cheap. Integers are Python ints in object arrays (never overflow); the heavy integer matrix products
+drop to float64 BLAS or int64 when a bound proves the result exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from math import lcm
+
+import numpy as np
+
+from expressivity.numbers.sqrtfield import SqrtNumber, sign_of_radical_sum, squarefree_split
+
+_EXACT_FLOAT = 2**53
+_EXACT_INT64 = 2**62
+_UNIT_ROUNDOFF = 2.0**-53
+
+
+class NestedRadicalError(ArithmeticError):
+    """A norm group's squared norm is irrational at some row: its root would be a nested radical."""
+
+    def __init__(self, row: int, detail: str = "") -> None:
+        self.row = row
+        super().__init__(f"squared norm is irrational at row {row}{': ' + detail if detail else ''}")
+
+
+def _objects(a: np.ndarray) -> np.ndarray:
+    return a if a.dtype == object else a.astype(object)
+
+
+def _max_abs(a: np.ndarray) -> int:
+    if a.size == 0:
+        return 0
+    return int(max(abs(int(a.max())), abs(int(a.min()))))
+
+
+def int_matmul(a: np.ndarray, b: np.ndarray, as_object: bool = True) -> np.ndarray:
+    """Exact integer matrix product of object (or int) arrays, through float64 BLAS or int64 when the
+    bound max|a| * max|b| * inner dimension proves every partial sum exact there. With as_object False
+    the result stays int64 when it fits."""
+    inner = a.shape[-1]
+    bound = _max_abs(a) * _max_abs(b) * max(inner, 1)
+    if bound < _EXACT_FLOAT:
+        product = (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+    elif bound < _EXACT_INT64:
+        product = a.astype(np.int64) @ b.astype(np.int64)
+    else:
+        return _objects(a) @ _objects(b)
+    return product.astype(object) if as_object else product
+
+
+def _gcd_reduce(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+    return np.gcd.reduce(values, axis=axis) if values.size else values
+
+
+class RadicalArray:
+    """An (R, C) array of exact square-root-field elements, canonical by construction (see module)."""
+
+    __slots__ = ("den", "num", "rad")
+
+    def __init__(self, num: np.ndarray, rad: np.ndarray, den: np.ndarray, canonical: bool = False):
+        self.num = _objects(num)
+        self.rad = _objects(rad)
+        self.den = _objects(den)
+        if not canonical:
+            self._canonicalise()
+
+    # -- construction -------------------------------------------------------------------------------
+    @classmethod
+    def from_integers(cls, num: np.ndarray, den: np.ndarray | None = None) -> RadicalArray:
+        num = _objects(np.asarray(num))
+        rows = num.shape[0]
+        den = np.ones(rows, dtype=object) if den is None else _objects(np.asarray(den))
+        return cls(num[None], np.ones((1, rows), dtype=object), den)
+
+    @classmethod
+    def from_fractions(cls, rows: Sequence[Sequence[Fraction | int]]) -> RadicalArray:
+        rows = [[Fraction(x) for x in row] for row in rows]
+        dens = [lcm(1, *(x.denominator for x in row)) for row in rows]
+        num = np.array(
+            [[x.numerator * (d // x.denominator) for x in row] for row, d in zip(rows, dens, strict=True)],
+            dtype=object,
+        ).reshape(len(rows), len(rows[0]) if rows else 0)
+        return cls.from_integers(num, np.array(dens, dtype=object))
+
+    @classmethod
+    def zeros(cls, rows: int, cols: int) -> RadicalArray:
+        return cls.from_integers(np.zeros((rows, cols), dtype=object))
+
+    @classmethod
+    def from_scalars(cls, rows: Sequence[Sequence[SqrtNumber]]) -> RadicalArray:
+        """Build from SqrtNumber entries (slow; for tests and small inputs)."""
+        n_rows, n_cols = len(rows), len(rows[0]) if rows else 0
+        radicands = [sorted({r for x in row for r in x.terms if r != 1}) for row in rows]
+        slots = 1 + max((len(r) for r in radicands), default=0)
+        num = np.zeros((slots, n_rows, n_cols), dtype=object)
+        rad = np.zeros((slots, n_rows), dtype=object)
+        rad[0] = 1
+        den = np.ones(n_rows, dtype=object)
+        for i, row in enumerate(rows):
+            d = lcm(1, *(q.denominator for x in row for q in x.terms.values()))
+            den[i] = d
+            slot_of = {1: 0} | {r: t + 1 for t, r in enumerate(radicands[i])}
+            for r, t in slot_of.items():
+                rad[t, i] = r
+            for c, x in enumerate(row):
+                for r, q in x.terms.items():
+                    num[slot_of[r], i, c] = q.numerator * (d // q.denominator)
+        return cls(num, rad, den)
+
+    # -- shape and access ---------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.num.shape[1], self.num.shape[2]
+
+    @property
+    def slots(self) -> int:
+        return self.num.shape[0]
+
+    def is_rational(self) -> bool:
+        return self.slots == 1
+
+    def entry(self, i: int, c: int) -> SqrtNumber:
+        d = self.den[i]
+        terms: dict[int, Fraction] = {}
+        for t in range(self.slots):
+            if self.num[t, i, c] != 0:
+                terms[int(self.rad[t, i])] = Fraction(self.num[t, i, c], d)
+        return SqrtNumber(terms)
+
+    def to_scalars(self) -> list[list[SqrtNumber]]:
+        rows, cols = self.shape
+        return [[self.entry(i, c) for c in range(cols)] for i in range(rows)]
+
+    def take_rows(self, index: np.ndarray) -> RadicalArray:
+        index = np.asarray(index, dtype=np.intp)
+        out = RadicalArray(self.num[:, index], self.rad[:, index], self.den[index], canonical=True)
+        return out._drop_empty_slots()
+
+    def take_cols(self, index: Sequence[int] | np.ndarray) -> RadicalArray:
+        index = np.asarray(index, dtype=np.intp)
+        return RadicalArray(self.num[:, :, index], self.rad, self.den)
+
+    # -- canonical form -----------------------------------------------------------------------------
+    def _canonicalise(self) -> None:
+        """Merge equal radicands within a row, free empty slots, compact, and cancel common factors.
+
+        Works on copies: the arrays handed to the constructor may be shared with another array.
+        """
+        slots = self.num.shape[0]
+        if slots > 1:
+            num, rad = self.num.copy(), self.rad.copy()
+            rad[1:][~np.any(num[1:] != 0, axis=2)] = 0
+            for t in range(1, slots):
+                for u in range(t + 1, slots):
+                    same = (rad[t] == rad[u]) & (rad[t] != 0)
+                    if same.any():
+                        num[t][same] += num[u][same]
+                        num[u][same] = 0
+                        rad[u][same] = 0
+                        emptied = same & ~np.any(num[t] != 0, axis=1)
+                        rad[t][emptied] = 0
+            order = np.argsort(rad[1:] == 0, axis=0, kind="stable")
+            rad[1:] = np.take_along_axis(rad[1:], order, axis=0)
+            num[1:] = np.take_along_axis(num[1:], order[:, :, None], axis=0)
+            self.num, self.rad = num, rad
+        self._drop_empty_slots(in_place=True)
+        self._reduce()
+
+    def _drop_empty_slots(self, in_place: bool = False) -> RadicalArray:
+        used = [0] + [t for t in range(1, self.slots) if np.any(self.rad[t] != 0)]
+        if len(used) == self.slots:
+            return self
+        if in_place:
+            self.num, self.rad = self.num[used], self.rad[used]
+            return self
+        return RadicalArray(self.num[used], self.rad[used], self.den, canonical=True)
+
+    def _reduce(self) -> None:
+        rows, cols = self.shape
+        if rows == 0:
+            return
+        if cols == 0:
+            self.den = np.ones(rows, dtype=object)
+            return
+        g = np.gcd(_gcd_reduce(self.num, axis=(0, 2)), self.den)
+        if np.any(g != 1):
+            self.num = self.num // g[None, :, None]
+            self.den = self.den // g
+
+    # -- arithmetic ---------------------------------------------------------------------------------
+    def _rescaled(self, new_den: np.ndarray) -> np.ndarray:
+        factor = new_den // self.den
+        return self.num * factor[None, :, None]
+
+    def __add__(self, other: RadicalArray) -> RadicalArray:
+        if self.shape != other.shape:
+            raise ValueError(f"shape mismatch {self.shape} + {other.shape}")
+        den = np.lcm(self.den, other.den)
+        a, b = self._rescaled(den), other._rescaled(den)
+        if self.slots == other.slots and np.array_equal(self.rad, other.rad):
+            return RadicalArray(a + b, self.rad.copy(), den)
+        num = np.concatenate([a[:1] + b[:1], a[1:], b[1:]], axis=0)
+        rad = np.concatenate([self.rad[:1], self.rad[1:], other.rad[1:]], axis=0)
+        return RadicalArray(num, rad.copy(), den)
+
+    def __neg__(self) -> RadicalArray:
+        return RadicalArray(-self.num, self.rad.copy(), self.den.copy(), canonical=True)
+
+    def __sub__(self, other: RadicalArray) -> RadicalArray:
+        return self + (-other)
+
+    def __mul__(self, other: RadicalArray) -> RadicalArray:
+        """Entrywise product: sqrt(r1) sqrt(r2) = g sqrt(r1 r2 / g^2) with g = gcd(r1, r2)."""
+        if self.shape != other.shape:
+            raise ValueError(f"shape mismatch {self.shape} * {other.shape}")
+        nums, rads = [], []
+        for t in range(self.slots):
+            for u in range(other.slots):
+                r1, r2 = self.rad[t], other.rad[u]
+                g = np.gcd(r1, r2)
+                g = np.where(g == 0, 1, g)
+                rads.append((r1 // g) * (r2 // g))
+                nums.append(self.num[t] * other.num[u] * g[:, None])
+        order = sorted(range(len(rads)), key=lambda k: k != 0)
+        rad = np.stack([rads[k] for k in order])
+        num = np.stack([nums[k] for k in order])
+        rational = (rad == 1) & np.arange(len(order))[:, None].astype(bool)
+        if rational.any():
+            for t in range(1, len(order)):
+                hit = rational[t]
+                num[0][hit] += num[t][hit]
+                num[t][hit] = 0
+                rad[t][hit] = 0
+        rad[0] = 1
+        return RadicalArray(num, rad, self.den * other.den)
+
+    def matmul(self, weights_num: np.ndarray, weights_den: int = 1) -> RadicalArray:
+        """x @ (W_num / W_den)^T for an integer matrix W_num of shape (C_out, C)."""
+        w_t = _objects(np.asarray(weights_num)).T
+        num = np.stack([int_matmul(self.num[t], w_t) for t in range(self.slots)])
+        return RadicalArray(num, self.rad.copy(), self.den * int(weights_den))
+
+    def add_row_vector(self, bias_num: np.ndarray, bias_den: int) -> RadicalArray:
+        """x + b for a rational vector b = bias_num / bias_den added to every row."""
+        den = np.lcm(self.den, int(bias_den))
+        num = self._rescaled(den)
+        num[0] = num[0] + (den // int(bias_den))[:, None] * _objects(np.asarray(bias_num))[None, :]
+        return RadicalArray(num, self.rad.copy(), den)
+
+    def scale_rows(self, numer: np.ndarray, denom: np.ndarray) -> RadicalArray:
+        """Multiply row i by the positive rational numer[i] / denom[i]."""
+        return RadicalArray(self.num * _objects(numer)[None, :, None], self.rad.copy(), self.den * denom)
+
+    def sum_cols(self) -> RadicalArray:
+        return RadicalArray(self.num.sum(axis=2, keepdims=True), self.rad.copy(), self.den.copy())
+
+    def where_rows_cols(self, keep: np.ndarray) -> RadicalArray:
+        """Zero every entry where keep (R, C) is False."""
+        return RadicalArray(np.where(keep[None], self.num, 0), self.rad.copy(), self.den.copy())
+
+    @staticmethod
+    def concat_cols(parts: Sequence[RadicalArray]) -> RadicalArray:
+        rows = parts[0].shape[0]
+        den = np.ones(rows, dtype=object)
+        for part in parts:
+            den = np.lcm(den, part.den)
+        width = sum(p.shape[1] for p in parts)
+        rational = np.zeros((rows, width), dtype=object)
+        num_slots, rad_slots = [], []
+        offset = 0
+        for part in parts:
+            scaled = part._rescaled(den)
+            cols = slice(offset, offset + part.shape[1])
+            rational[:, cols] = scaled[0]
+            for t in range(1, part.slots):
+                block = np.zeros((rows, width), dtype=object)
+                block[:, cols] = scaled[t]
+                num_slots.append(block)
+                rad_slots.append(part.rad[t])
+            offset += part.shape[1]
+        num = np.stack([rational, *num_slots])
+        rad = np.stack([np.ones(rows, dtype=object), *rad_slots])
+        return RadicalArray(num, rad, den)
+
+    # -- norms --------------------------------------------------------------------------------------
+    def normalise(self, centre: bool = True) -> RadicalArray:
+        """Row-wise N(x) = y / ||y|| with y = x - mean(x) (or y = x when centre is False); N(0) = 0.
+
+        N is invariant under positive scaling, so the row denominators drop out. With the squared norm
+        ||y||^2 = A / den^2 rational and A = s^2 r (r square-free), N(x) = y * sqrt(r) / (s r).
+        Raises NestedRadicalError when ||y||^2 is irrational.
+        """
+        rows, cols = self.shape
+        num = self.num
+        if centre and cols:
+            num = num * cols - num.sum(axis=2, keepdims=True)
+        rational_part = np.zeros(rows, dtype=object)
+        for t in range(self.slots):
+            rational_part = rational_part + (num[t] * num[t]).sum(axis=1) * self.rad[t]
+        self._check_cross_terms(num)
+        out_num = np.zeros_like(num)
+        out_rad = np.zeros_like(self.rad)
+        out_den = np.ones(rows, dtype=object)
+        for i in range(rows):
+            a = int(rational_part[i])
+            if a == 0:
+                out_rad[0, i] = 1
+                continue
+            s, r = squarefree_split(a)
+            out_den[i] = s * r
+            for t in range(self.slots):
+                rt = int(self.rad[t, i])
+                if rt == 0:
+                    continue
+                g = np.gcd(rt, r)
+                out_rad[t, i] = (rt // g) * (r // g)
+                out_num[t, i] = num[t, i] * g
+        return RadicalArray(*_rational_slot_first(out_num, out_rad), out_den)
+
+    def _check_cross_terms(self, num: np.ndarray) -> None:
+        """The irrational part of ||y||^2 is sum_{t<u} 2 <y_t, y_u> sqrt(r_t r_u): it must vanish."""
+        suspects: set[int] = set()
+        for t in range(self.slots):
+            for u in range(t + 1, self.slots):
+                cross = (num[t] * num[u]).sum(axis=1)
+                suspects.update(np.nonzero(cross != 0)[0].tolist())
+        for i in sorted(suspects):
+            totals: dict[int, int] = {}
+            for t in range(self.slots):
+                for u in range(t + 1, self.slots):
+                    cross = int((num[t, i] * num[u, i]).sum())
+                    if cross:
+                        rt, ru = int(self.rad[t, i]), int(self.rad[u, i])
+                        g = np.gcd(rt, ru)
+                        key = (rt // g) * (ru // g)
+                        totals[key] = totals.get(key, 0) + 2 * cross * int(g)
+            if any(v != 0 for k, v in totals.items() if k != 1):
+                raise NestedRadicalError(i, "the group mixes incommensurable square roots")
+
+    # -- decisions ----------------------------------------------------------------------------------
+    def is_zero(self) -> np.ndarray:
+        return ~np.any(self.num != 0, axis=0)
+
+    def to_float(self) -> tuple[np.ndarray, np.ndarray]:
+        """A float64 shadow of every entry and a rigorous bound on its error.
+
+        Each term n/d * sqrt(r) is formed with at most 4 roundings and the slots are summed with T-1 more,
+        so |shadow - exact| <= (2T + 8) * u * sum_t |n_t/d| sqrt(r_t) + tiny, with u = 2^-53. A term too
+        large for float64 gives an infinite bound, which simply sends the decision to the exact path.
+        """
+        rows, cols = self.shape
+        value = np.zeros((rows, cols))
+        magnitude = np.zeros((rows, cols))
+        den = self.den[:, None]
+        for t in range(self.slots):
+            try:
+                ratio = (self.num[t] / den).astype(np.float64)
+            except OverflowError:
+                ratio = np.array(
+                    [
+                        [_safe_ratio(n, d) for n, d in zip(row, self.den, strict=False)]
+                        for row in self.num[t].T
+                    ]
+                ).T
+            root = np.sqrt(self.rad[t].astype(np.float64))[:, None]
+            term = ratio * root
+            value += term
+            magnitude += np.abs(term)
+        bound = (2 * self.slots + 8) * _UNIT_ROUNDOFF * magnitude + 1e-300
+        bound[~np.isfinite(value)] = np.inf
+        return value, bound
+
+    def sign(self) -> np.ndarray:
+        """Certified sign of every entry: float shadow where its bound decides, exact refinement else."""
+        value, bound = self.to_float()
+        signs = np.where(value > bound, 1, np.where(value < -bound, -1, 0)).astype(np.int8)
+        zero = self.is_zero()
+        unsure = (signs == 0) & ~zero
+        for i, c in zip(*np.nonzero(unsure), strict=True):
+            terms = [(int(self.num[t, i, c]), int(self.rad[t, i])) for t in range(self.slots)]
+            signs[i, c] = sign_of_radical_sum(terms)
+        signs[zero] = 0
+        return signs
+
+    def rows_equal(self, other: RadicalArray) -> np.ndarray:
+        """Exact per-row equality of two arrays of the same shape."""
+        return np.all((self - other).is_zero(), axis=1)
+
+    def __repr__(self) -> str:
+        return f"RadicalArray(shape={self.shape}, slots={self.slots})"
+
+
+def _safe_ratio(n: int, d: int) -> float:
+    try:
+        return n / d
+    except OverflowError:
+        return float("inf") if n > 0 else float("-inf")
+
+
+def _rational_slot_first(num: np.ndarray, rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """After multiplying by sqrt(r), a row's rational slot may have moved: put radicand 1 in slot 0."""
+    slots, rows = rad.shape
+    new_num = np.zeros((slots + 1, *num.shape[1:]), dtype=object)
+    new_rad = np.zeros((slots + 1, rows), dtype=object)
+    new_rad[0] = 1
+    for t in range(slots):
+        rational = rad[t] == 1
+        new_num[0][rational] += num[t][rational]
+        new_num[t + 1][~rational] = num[t][~rational]
+        new_rad[t + 1] = np.where(rational, 0, rad[t])
+    return new_num, new_rad
