@@ -1,0 +1,216 @@
+"""ISCAS `.bench` netlists: read and write.
+
+A file is a list of lines, each one of
+
+    INPUT(x)            a primary input; the circuit's inputs come in the order of these lines
+    OUTPUT(y)           a primary output named after the net it reads, in the order of these lines
+    y = OP(a, b, ...)   a gate, OP one of AND OR NAND NOR XOR XNOR NOT BUF BUFF (any case)
+    y = vdd | gnd       the constant 1 or 0 (the spelling ABC uses)
+
+with `#` starting a comment. Net names are any run of characters other than blanks, `(`, `)`, `,`, `=`
+and `#` (the ISCAS-85 files use plain numbers). Gates may be defined in any order and OUTPUT lines may
+come before the net is defined; the reader sorts gates topologically and reports a cycle. `DFF`
+(sequential) is rejected. XOR and XNOR may take more than two inputs.
+
+The writer emits MAJ and THRESHOLD gates (which `.bench` lacks) as AND/NOT networks (see
+`circuits.lower_boolean`), BUF as the ISCAS spelling BUFF, and constants as `vdd`/`gnd`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from circuits.io._naming import circuit_name_from_path, comment_line, netlist_ready
+from circuits.io._source import (
+    CycleFound,
+    Token,
+    decode_utf8,
+    describe_cycle,
+    error_at,
+    located,
+    topological_order,
+)
+from circuits.ir import Circuit, Gate, Op
+from circuits.lower_boolean import to_and_inverter
+
+GATE_OPS = {
+    "AND": Op.AND,
+    "OR": Op.OR,
+    "NAND": Op.NAND,
+    "NOR": Op.NOR,
+    "XOR": Op.XOR,
+    "XNOR": Op.XNOR,
+    "NOT": Op.NOT,
+    "BUF": Op.BUF,
+    "BUFF": Op.BUF,
+}
+CONSTANTS = {"VDD": 1, "GND": 0}
+SEQUENTIAL = frozenset({"DFF", "LATCH"})
+DECLARATIONS = frozenset({"INPUT", "OUTPUT"})
+LEXEME = re.compile(r"[(),=]|[^\s(),=#]+")
+NAME = re.compile(r"[^\s(),=#]+")
+
+
+@dataclass(frozen=True)
+class _GateLine:
+    """`name = OP(fanin...)` or `name = vdd|gnd` as read, before ordering."""
+
+    name: Token
+    op_token: Token
+    fanin: tuple[Token, ...]
+
+
+class _LineReader:
+    """Hands out the tokens of one line, reporting what was expected where it is missing."""
+
+    def __init__(self, text: str, line: int, path: str) -> None:
+        code = text.split("#", 1)[0].rstrip()
+        self.tokens = [Token(m.group(), line, m.start() + 1) for m in LEXEME.finditer(code)]
+        self.end = Token("", line, len(code) + 1)
+        self.path = path
+        self.next = 0
+
+    def take(self, what: str) -> Token:
+        if self.next == len(self.tokens):
+            raise error_at(self.end, f"expected {what} at the end of the line", self.path)
+        token = self.tokens[self.next]
+        self.next += 1
+        return token
+
+    def name(self, what: str) -> Token:
+        token = self.take(what)
+        if not NAME.fullmatch(token.text):
+            raise error_at(token, f"expected {what}, found {token.text!r}", self.path)
+        return token
+
+    def punct(self, char: str) -> Token:
+        token = self.take(f"'{char}'")
+        if token.text != char:
+            raise error_at(token, f"expected '{char}', found {token.text!r}", self.path)
+        return token
+
+    def finish(self) -> None:
+        if self.next < len(self.tokens):
+            token = self.tokens[self.next]
+            raise error_at(token, f"unexpected {token.text!r} after the end of the statement", self.path)
+
+
+def parse_bench(text: str, path: str = "<string>") -> Circuit:
+    """Parse `.bench` text into a `Circuit`; a malformed file raises `NetlistError` at the bad token."""
+    inputs: list[Token] = []
+    outputs: list[Token] = []
+    gate_lines: dict[str, _GateLine] = {}
+    first_definition: dict[str, Token] = {}
+
+    def define(token: Token) -> None:
+        if token.text in first_definition:
+            first = first_definition[token.text]
+            raise error_at(token, f"net {token.text!r} is defined twice (first on line {first.line})", path)
+        first_definition[token.text] = token
+
+    declared_outputs: dict[str, Token] = {}
+    for line_no, text_line in enumerate(text.split("\n"), start=1):
+        line = _LineReader(text_line, line_no, path)
+        if not line.tokens:
+            continue
+        head = line.name("INPUT(...), OUTPUT(...) or a gate definition")
+        if head.text.upper() in DECLARATIONS and len(line.tokens) > 1 and line.tokens[1].text == "(":
+            line.punct("(")
+            net = line.name("a net name")
+            line.punct(")")
+            line.finish()
+            if head.text.upper() == "INPUT":
+                define(net)
+                inputs.append(net)
+            elif net.text in declared_outputs:
+                first = declared_outputs[net.text]
+                message = f"output {net.text!r} is declared twice (first on line {first.line})"
+                raise error_at(net, message, path)
+            else:
+                declared_outputs[net.text] = net
+                outputs.append(net)
+            continue
+        line.punct("=")
+        op_token = line.name("a gate type")
+        kind = op_token.text.upper()
+        if kind in CONSTANTS:
+            fanin: tuple[Token, ...] = ()
+        elif kind in GATE_OPS:
+            fanin = _argument_list(line)
+        elif kind in SEQUENTIAL:
+            message = f"{op_token.text} is sequential; only combinational .bench is supported"
+            raise error_at(op_token, message, path)
+        else:
+            raise error_at(op_token, f"unknown gate type {op_token.text!r}", path)
+        line.finish()
+        define(head)
+        gate_lines[head.text] = _GateLine(head, op_token, fanin)
+    return _build(path, inputs, outputs, gate_lines)
+
+
+def _argument_list(line: _LineReader) -> tuple[Token, ...]:
+    line.punct("(")
+    fanin = [line.name("a fan-in net name")]
+    while line.take("',' or ')'").text == ",":
+        fanin.append(line.name("a fan-in net name"))
+    closing = line.tokens[line.next - 1]
+    if closing.text != ")":
+        raise error_at(closing, f"expected ',' or ')', found {closing.text!r}", line.path)
+    return tuple(fanin)
+
+
+def _build(path: str, inputs: list[Token], outputs: list[Token], gate_lines: dict[str, _GateLine]) -> Circuit:
+    input_names = {token.text for token in inputs}
+    for gate_line in gate_lines.values():
+        for source in gate_line.fanin:
+            if source.text not in gate_lines and source.text not in input_names:
+                raise error_at(source, f"net {source.text!r} is never defined", path)
+    for output in outputs:
+        if output.text not in gate_lines and output.text not in input_names:
+            raise error_at(output, f"output {output.text!r} reads a net that is never defined", path)
+    try:
+        order = topological_order({name: [t.text for t in g.fanin] for name, g in gate_lines.items()})
+    except CycleFound as cycle:
+        net = gate_lines[cycle.cycle[0]].name
+        message = f"combinational cycle through net {net.text!r}: {describe_cycle(cycle.cycle)}"
+        raise error_at(net, message, path) from None
+    gates = [Gate(token.text, Op.INPUT) for token in inputs]
+    for name in order:
+        gate_line = gate_lines[name]
+        kind = gate_line.op_token.text.upper()
+        with located(path, gate_line.op_token):
+            if kind in CONSTANTS:
+                gates.append(Gate(name, Op.CONST, value=CONSTANTS[kind]))
+            else:
+                gates.append(Gate(name, GATE_OPS[kind], tuple(t.text for t in gate_line.fanin)))
+    return Circuit(gates, [(t.text, t.text) for t in outputs], name=circuit_name_from_path(path))
+
+
+def read_bench(path: str | Path) -> Circuit:
+    """Read a `.bench` file (UTF-8)."""
+    return parse_bench(decode_utf8(Path(path).read_bytes(), str(path)), str(path))
+
+
+def write_bench(circuit: Circuit) -> str:
+    """`.bench` text computing the same function, inputs and outputs in the same order.
+
+    Output names become net names (a BUFF is added where an output's name differs from its net's), and
+    nets whose names `.bench` cannot carry are renamed.
+    """
+    lowered = to_and_inverter(circuit, keep=lambda gate: gate.op not in (Op.MAJ, Op.THRESHOLD))
+    ready = netlist_ready(lowered, NAME.fullmatch)
+    lines = [comment_line(circuit.name)]
+    lines += [f"INPUT({name})" for name in ready.inputs]
+    lines += [f"OUTPUT({name})" for name in ready.output_names]
+    for gate in ready.gates:
+        if gate.op is Op.CONST:
+            lines.append(f"{gate.name} = {'vdd' if gate.value else 'gnd'}")
+        elif gate.op is not Op.INPUT:
+            kind = "BUFF" if gate.op is Op.BUF else gate.op.value
+            lines.append(f"{gate.name} = {kind}({', '.join(gate.fanin)})")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["parse_bench", "read_bench", "write_bench"]

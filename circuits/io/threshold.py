@@ -1,0 +1,208 @@
+"""Threshold netlists in the `.th` format: read and write.
+
+There is no single standard for threshold-gate netlists. This is the BLIF-like `.th` format of threABC
+(N.-Z. Lee et al., "Analytic approaches to the collapse operation and equivalence verification of
+threshold logic circuits", ICCAD 2016), made precise here:
+
+    # a comment (anywhere, to the end of the line); a trailing \\ continues a line
+    .model majority3
+    .inputs a b c           (threABC spells it .input; both are read)
+    .outputs y              (or .output)
+    .threshold a b c y      fan-in nets, then the gate's own net
+    1 1 1 2                 one integer weight per fan-in net, then the threshold t
+    .end
+
+meaning y = [1*a + 1*b + 1*c >= 2]: a gate is 1 iff sum_i w_i x_i >= t. Weights and thresholds are
+any integers (a negative weight inhibits: `.threshold a b y` / `1 -1 1` is a AND NOT b). A gate with
+no fan-in is a constant, [0 >= t]: `.threshold one` / `0` is 1 and `.threshold zero` / `1` is 0.
+Gates may come in any order (they are sorted topologically; a cycle is an error), each output is the
+net of its name, and the circuit's inputs follow `.inputs`. threABC writes a free-text title as the
+first line; a first line that does not start with `.` is read as such a title and ignored.
+
+The writer turns every gate into threshold gates with `circuits.lower_threshold.to_threshold` (XOR
+and XNOR get helper gates; the others map one to one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from circuits.io._naming import circuit_name_from_path, comment_line, netlist_ready
+from circuits.io._source import (
+    CycleFound,
+    Token,
+    decode_utf8,
+    describe_cycle,
+    error_at,
+    located,
+    logical_lines,
+    topological_order,
+)
+from circuits.ir import Circuit, Gate, Op
+from circuits.lower_threshold import to_threshold
+
+NAME = re.compile(r"[^\s#\\]+")
+INTEGER = re.compile(r"[+-]?\d+")
+INPUT_DIRECTIVES = frozenset({".inputs", ".input"})
+OUTPUT_DIRECTIVES = frozenset({".outputs", ".output"})
+
+
+@dataclass(frozen=True)
+class _ThresholdLine:
+    """One `.threshold` block as read: output net, fan-in nets, weights and threshold."""
+
+    output: Token
+    fanin: tuple[Token, ...]
+    weights: tuple[int, ...]
+    threshold: int
+
+
+def parse_threshold(text: str, path: str = "<string>") -> Circuit:
+    """Parse `.th` text into a `Circuit`; a malformed file raises `NetlistError` at the bad token."""
+    lines = logical_lines(text)
+    if lines and lines[0][0].line == 1 and not lines[0][0].text.startswith("."):
+        lines = lines[1:]
+    model_name: str | None = None
+    inputs: list[Token] = []
+    outputs: list[Token] = []
+    gates: dict[str, _ThresholdLine] = {}
+    defined: dict[str, Token] = {}
+    index = 0
+    ended = False
+    while index < len(lines):
+        line = lines[index]
+        head = line[0]
+        index += 1
+        directive = head.text.lower()
+        if ended:
+            raise error_at(head, "text after .end", path)
+        if directive == ".model":
+            if model_name is not None:
+                raise error_at(head, "a second .model: only one model per file is supported", path)
+            model_name = line[1].text if len(line) > 1 else ""
+        elif directive in INPUT_DIRECTIVES:
+            for net in line[1:]:
+                _define(net, defined, path)
+                inputs.append(net)
+        elif directive in OUTPUT_DIRECTIVES:
+            outputs += line[1:]
+        elif directive == ".threshold":
+            weight_line = lines[index] if index < len(lines) else None
+            if weight_line is None or weight_line[0].text.startswith("."):
+                end = line[-1]
+                message = "a .threshold line must be followed by a line of weights and the threshold"
+                raise error_at(Token("", end.line, end.col + len(end.text)), message, path)
+            index += 1
+            gate = _read_gate(line, weight_line, path)
+            _define(gate.output, defined, path)
+            gates[gate.output.text] = gate
+        elif directive == ".end":
+            ended = True
+        elif directive.startswith("."):
+            raise error_at(
+                head,
+                f"unknown directive {head.text!r} (a .th file has .model .inputs .outputs .threshold .end)",
+                path,
+            )
+        else:
+            raise error_at(head, f"expected a directive such as .threshold, found {head.text!r}", path)
+    return _build(path, model_name or None, inputs, outputs, gates, defined)
+
+
+def _define(net: Token, defined: dict[str, Token], path: str) -> None:
+    if net.text in defined:
+        first = defined[net.text]
+        raise error_at(net, f"net {net.text!r} is defined twice (first on line {first.line})", path)
+    defined[net.text] = net
+
+
+def _read_gate(line: list[Token], weight_line: list[Token], path: str) -> _ThresholdLine:
+    if len(line) < 2:
+        end = Token("", line[0].line, line[0].col + len(line[0].text))
+        raise error_at(end, ".threshold needs at least its output net", path)
+    *fanin, output = line[1:]
+    for token in weight_line:
+        if not INTEGER.fullmatch(token.text):
+            raise error_at(token, f"weights and threshold are integers, found {token.text!r}", path)
+    expected = len(fanin) + 1
+    if len(weight_line) != expected:
+        where = weight_line[expected] if len(weight_line) > expected else weight_line[-1]
+        message = (
+            f"expected {len(fanin)} weights and a threshold ({expected} integers), found {len(weight_line)}"
+        )
+        raise error_at(where, message, path)
+    numbers = [int(token.text) for token in weight_line]
+    return _ThresholdLine(output, tuple(fanin), tuple(numbers[:-1]), numbers[-1])
+
+
+def _build(
+    path: str,
+    model: str | None,
+    inputs: list[Token],
+    outputs: list[Token],
+    gates: dict[str, _ThresholdLine],
+    defined: dict[str, Token],
+) -> Circuit:
+    for gate in gates.values():
+        for net in gate.fanin:
+            if net.text not in defined:
+                raise error_at(net, f"net {net.text!r} is never defined", path)
+    declared: dict[str, Token] = {}
+    for output in outputs:
+        if output.text not in defined:
+            raise error_at(output, f"output {output.text!r} is never defined", path)
+        if output.text in declared:
+            first = declared[output.text].line
+            raise error_at(output, f"output {output.text!r} is declared twice (first on line {first})", path)
+        declared[output.text] = output
+    try:
+        order = topological_order({name: [t.text for t in g.fanin] for name, g in gates.items()})
+    except CycleFound as cycle:
+        net = gates[cycle.cycle[0]].output
+        message = f"combinational cycle through net {net.text!r}: {describe_cycle(cycle.cycle)}"
+        raise error_at(net, message, path) from None
+    circuit_gates = [Gate(token.text, Op.INPUT) for token in inputs]
+    for name in order:
+        gate = gates[name]
+        with located(path, gate.output):
+            if gate.fanin:
+                fanin = tuple(t.text for t in gate.fanin)
+                circuit_gates.append(Gate(name, Op.THRESHOLD, fanin, gate.weights, gate.threshold))
+            else:
+                circuit_gates.append(Gate(name, Op.CONST, value=int(gate.threshold <= 0)))
+    name = model or circuit_name_from_path(path)
+    return Circuit(circuit_gates, [(t.text, t.text) for t in outputs], name=name)
+
+
+def read_threshold(path: str | Path) -> Circuit:
+    """Read a `.th` file (UTF-8)."""
+    return parse_threshold(decode_utf8(Path(path).read_bytes(), str(path)), str(path))
+
+
+def write_threshold(circuit: Circuit) -> str:
+    """`.th` text computing the same function, inputs and outputs in the same order.
+
+    Output names become net names (a buffer gate [x >= 1] is added where an output's name differs from
+    its net's), and nets whose names the format cannot carry are renamed.
+    """
+    ready = to_threshold(netlist_ready(circuit, NAME.fullmatch))
+    model = circuit.name if NAME.fullmatch(circuit.name) else "circuit"
+    lines = [
+        comment_line(circuit.name),
+        f".model {model}",
+        ".inputs " + " ".join(ready.inputs),
+        ".outputs " + " ".join(ready.output_names),
+    ]
+    for gate in ready.gates:
+        if gate.op is Op.CONST:
+            lines += [f".threshold {gate.name}", "0" if gate.value else "1"]
+        elif gate.op is Op.THRESHOLD:
+            lines.append(" ".join([".threshold", *gate.fanin, gate.name]))
+            lines.append(" ".join(str(number) for number in (*gate.weights, gate.threshold)))
+    lines.append(".end")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["parse_threshold", "read_threshold", "write_threshold"]
