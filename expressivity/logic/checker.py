@@ -1,0 +1,230 @@
+"""Exact model checking of FO[M] formulas on words, vectorised over all assignments.
+
+Semantics. A word w = w_1 ... w_n (a Python str, one symbol per character) has positions 1..n; a variable
+assignment maps variables to positions. Q_a(x) holds iff w_x = a (a symbol the word never uses is simply
+never there), x < y and x = y compare positions, and with c = #{x in 1..n : body}:
+
+    exists x. body      c >= 1
+    forall x. body      c = n
+    M x. body           2c > n
+    exists>=t x. body   c >= t
+    M2 x y. body        2c > n^2, where c = #{(x, y) in [n]^2 : body}
+
+On the empty word (n = 0) every count is 0, so exists and M and M2 are false, forall is true, and
+exists>=t holds iff t = 0. Every decision compares integer counts; no floating point is involved.
+
+Method. Each of the k distinct variable names of the formula owns one axis of an array of shape
+(batch, n, ..., n). A subformula's value is a Boolean array with size n on the axes of its free variables and
+size 1 elsewhere (NumPy broadcasting fills in the rest), so Q_a(x) costs n cells, not n^k. A quantifier sums
+its variable's axis with an integer dtype and keeps it as size 1, which also makes shadowing (a variable
+re-bound inside its own scope) come out right. The batch axis holds many words of one length at once.
+
+Every function takes the formula as a Formula or as text (which it parses). If an `alphabet` is given, a
+word symbol outside it raises ValueError naming the position and the symbol; without one, any characters
+are allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from expressivity.logic.parser import parse
+from expressivity.logic.syntax import (
+    And,
+    AtLeast,
+    Const,
+    Equal,
+    Exists,
+    Forall,
+    Formula,
+    Iff,
+    Implies,
+    Less,
+    Letter,
+    Majority,
+    Not,
+    Or,
+    PairMajority,
+    Quantifier,
+    free_variables,
+)
+from expressivity.logic.syntax import variables as _all_variables
+
+# Upper bound on batch * n^k cells per evaluation chunk, to keep the memory of one pass bounded.
+_CELLS_PER_CHUNK = 1 << 22
+
+
+def evaluate(
+    formula: Formula | str,
+    word: str,
+    variables: Sequence[str] | None = None,
+    alphabet: str | None = None,
+) -> np.ndarray:
+    """The truth value of `formula` on `word` under every assignment, as a Boolean array of shape (n,) * m.
+
+    Axis i belongs to the variable variables[i] and index j on it to position j + 1. By default `variables`
+    is the free variables in sorted name order; a given order must list every free variable once and may
+    add others, along which the value is constant. A sentence gives a 0-dimensional array. If `alphabet` is
+    given, a word symbol outside it raises ValueError.
+    """
+    formula = _as_formula(formula)
+    _check_word(word, alphabet)
+    free = free_variables(formula)
+    order = tuple(sorted(free)) if variables is None else tuple(variables)
+    if len(set(order)) != len(order):
+        raise ValueError(f"variables lists a name twice: {order}")
+    missing = free - set(order)
+    if missing:
+        raise ValueError(f"variables {order} leaves out the free variable(s) {', '.join(sorted(missing))}")
+    formula_vars = sorted(_all_variables(formula))
+    values = _evaluate_group(formula, [word], len(word), formula_vars)[0]
+    kept = [name for name in formula_vars if name in order]
+    values = values[tuple(slice(None) if name in order else 0 for name in formula_vars)]
+    extra = [name for name in order if name not in kept]
+    values = values.reshape(values.shape + (1,) * len(extra))
+    values = values.transpose([(kept + extra).index(name) for name in order])
+    return np.broadcast_to(values, (len(word),) * len(order)).copy()
+
+
+def holds(sentence: Formula | str, word: str, alphabet: str | None = None) -> bool:
+    """True iff the sentence is true of the word; a formula with free variables raises ValueError."""
+    _check_word(word, alphabet)
+    return bool(holds_batch(sentence, [word], alphabet)[0])
+
+
+def holds_batch(sentence: Formula | str, words: Iterable[str], alphabet: str | None = None) -> np.ndarray:
+    """[holds(sentence, w) for w in words] as a Boolean array, with words of equal length done together."""
+    sentence = _as_formula(sentence)
+    free = free_variables(sentence)
+    if free:
+        raise ValueError(
+            f"{sentence} is not a sentence: {', '.join(sorted(free))} occur(s) free; "
+            "use evaluate() for formulas with free variables"
+        )
+    words = list(words)
+    for index, word in enumerate(words):
+        _check_word(word, alphabet, index)
+    formula_vars = sorted(_all_variables(sentence))
+    by_length: dict[int, list[int]] = {}
+    for index, word in enumerate(words):
+        by_length.setdefault(len(word), []).append(index)
+    result = np.zeros(len(words), dtype=bool)
+    for n, indices in by_length.items():
+        chunk = max(1, _CELLS_PER_CHUNK // max(1, n ** len(formula_vars)))
+        for start in range(0, len(indices), chunk):
+            part = indices[start : start + chunk]
+            values = _evaluate_group(sentence, [words[i] for i in part], n, formula_vars)
+            result[part] = values.reshape(len(part))
+    return result
+
+
+def _as_formula(formula: Formula | str) -> Formula:
+    if isinstance(formula, str):
+        return parse(formula)
+    if not isinstance(formula, Formula):
+        raise TypeError(f"expected a Formula or its text, got {type(formula).__name__}")
+    return formula
+
+
+def _check_word(word: str, alphabet: str | None, index: int | None = None) -> None:
+    where = "" if index is None else f" (word {index})"
+    if not isinstance(word, str):
+        raise TypeError(f"a word is a str, got {type(word).__name__}{where}")
+    if alphabet is None:
+        return
+    for position, symbol in enumerate(word, start=1):
+        if symbol not in alphabet:
+            raise ValueError(
+                f"word {word!r}{where}: symbol {symbol!r} at position {position} is not in the alphabet "
+                f"{alphabet!r}"
+            )
+
+
+@dataclass
+class _Context:
+    """The words of one length n as code points (batch, n), and the axis of each variable."""
+
+    codes: np.ndarray
+    n: int
+    axis: dict[str, int]
+    memo: dict[Formula, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def ndim(self) -> int:
+        return 1 + len(self.axis)
+
+    def along(self, values: np.ndarray, name: str) -> np.ndarray:
+        """values (one entry per batch word and position, or per position) laid on the axis of `name`."""
+        shape = [1] * self.ndim
+        shape[0] = values.shape[0] if values.ndim == 2 else 1
+        shape[self.axis[name]] = self.n
+        return values.reshape(shape)
+
+    def positions(self, name: str) -> np.ndarray:
+        return self.along(np.arange(1, self.n + 1, dtype=np.int64), name)
+
+
+def _evaluate_group(formula: Formula, words: list[str], n: int, formula_vars: list[str]) -> np.ndarray:
+    """Values of formula on words that all have length n: shape (len(words), n or 1, ...)."""
+    codes = np.array([[ord(symbol) for symbol in word] for word in words], dtype=np.int64)
+    context = _Context(codes.reshape(len(words), n), n, {name: 1 + i for i, name in enumerate(formula_vars)})
+    values = _value(formula, context)
+    return np.broadcast_to(values, (len(words), *values.shape[1:]))
+
+
+def _value(f: Formula, context: _Context) -> np.ndarray:
+    """Memoised: an equal subformula has an equal value wherever it occurs."""
+    if f not in context.memo:
+        context.memo[f] = _compute(f, context)
+    return context.memo[f]
+
+
+def _compute(f: Formula, context: _Context) -> np.ndarray:
+    if isinstance(f, Letter):
+        return context.along(context.codes == ord(f.symbol), f.var)
+    if isinstance(f, Less):
+        return context.positions(f.left) < context.positions(f.right)
+    if isinstance(f, Equal):
+        return context.positions(f.left) == context.positions(f.right)
+    if isinstance(f, Const):
+        return np.full((1,) * context.ndim, f.value)
+    if isinstance(f, Not):
+        return np.logical_not(_value(f.operand, context))
+    if isinstance(f, (And, Or, Implies, Iff)):
+        left, right = _value(f.left, context), _value(f.right, context)
+        if isinstance(f, And):
+            return left & right
+        if isinstance(f, Or):
+            return left | right
+        if isinstance(f, Implies):
+            return ~left | right
+        return left == right
+    if isinstance(f, Quantifier):
+        count = _count(_value(f.body, context), [context.axis[name] for name in f.bound], context.n)
+        n = context.n
+        if isinstance(f, Exists):
+            return count >= 1
+        if isinstance(f, Forall):
+            return count == n
+        if isinstance(f, Majority):
+            return 2 * count > n
+        if isinstance(f, PairMajority):
+            return 2 * count > n * n
+        if isinstance(f, AtLeast):
+            return count >= f.t
+    raise TypeError(f"not a formula node: {f!r}")
+
+
+def _count(values: np.ndarray, axes: list[int], n: int) -> np.ndarray:
+    """Number of assignments to the variables on `axes` (each over 1..n) that make values true.
+
+    An axis of size 1 means the value does not depend on that variable, so each of its n values counts.
+    """
+    count = values.sum(axis=tuple(axes), keepdims=True, dtype=np.int64)
+    for axis in axes:
+        if values.shape[axis] == 1:
+            count = count * n
+    return count
