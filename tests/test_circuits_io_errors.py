@@ -47,7 +47,7 @@ BENCH_ERRORS = [
     ("INPUT(a)\ny = DFF(a)\n", 2, 5, "DFF is sequential"),
     ("INPUT(a)\nINPUT(b)\ny = NOT(a, b)\n", 3, 5, "takes exactly one fan-in net, got 2"),
     ("INPUT(a)\nOUTPUT(a)\nOUTPUT(a)\n", 3, 8, "output 'a' is declared twice"),
-    ("INPUT(a)\nOUTPUT(q)  # never defined\n", 2, 8, "output 'q' reads a net that is never defined"),
+    ("INPUT(a)\nOUTPUT(q)  # never defined\n", 2, 8, "output 'q' is never defined"),
     ("INPUT(a)\ny = AND(a) junk\n", 2, 12, "unexpected 'junk'"),
     ("INPUT(a)\ny = AND()\n", 2, 9, "expected a fan-in net name, found ')'"),
 ]

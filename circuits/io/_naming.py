@@ -51,3 +51,17 @@ def netlist_ready(circuit: Circuit, is_legal: Callable[[str], object]) -> Circui
         if name != new(net):
             gates.append(Gate(name, Op.BUF, (new(net),)))
     return Circuit(gates, [(name, name) for name, _ in outputs], name=circuit.name)
+
+
+def model_header(circuit: Circuit, ready: Circuit, is_legal: Callable[[str], object]) -> list[str]:
+    """The lines BLIF and `.th` open with: the circuit's name as a comment, `.model`, `.inputs`, `.outputs`.
+
+    `ready` is `circuit` after `netlist_ready`; the model takes the circuit's name if it is legal.
+    """
+    model = circuit.name if is_legal(circuit.name) else "circuit"
+    return [
+        comment_line(circuit.name),
+        f".model {model}",
+        ".inputs " + " ".join(ready.inputs),
+        ".outputs " + " ".join(ready.output_names),
+    ]

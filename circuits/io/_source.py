@@ -1,19 +1,24 @@
-"""Shared reading machinery: located tokens, located errors, decoding, and topological ordering.
+"""Shared reading machinery: located tokens and errors, decoding, net definitions, checking and ordering.
 
 Every reader reports a bad file as `NetlistError(message, path, line, col)` with a 1-based line and a
-1-based column pointing at the offending token, and never returns part of a circuit.
+1-based column pointing at the offending token, and never returns part of a circuit. The net-named
+formats (.bench, BLIF, .th) record each gate as a `Definition` and hand them to `assemble_circuit`,
+which checks that every net is defined and sorts the gates; BLIF and .th also share the directive loop
+of `BlifLikeReader`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from circuits.errors import CircuitError, NetlistError
+from circuits.io._naming import circuit_name_from_path
+from circuits.ir import Circuit, Gate, Op
 
 WORD = re.compile(r"\S+")
 Key = TypeVar("Key", bound=Hashable)
@@ -128,3 +133,142 @@ def describe_cycle(cycle: Sequence[object], limit: int = 8) -> str:
     if len(steps) > limit:
         steps = [*steps[: limit - 1], f"... ({len(steps) - limit} more)", steps[-1]]
     return ", ".join(steps)
+
+
+def define(net: Token, defined: dict[str, Token], path: str) -> None:
+    """Record `net` as defined in `defined`; a second definition of the same net is an error at it."""
+    if net.text in defined:
+        first = defined[net.text]
+        raise error_at(net, f"net {net.text!r} is defined twice (first on line {first.line})", path)
+    defined[net.text] = net
+
+
+def declare_output(net: Token, declared: dict[str, Token], path: str) -> None:
+    """Record output `net` in `declared`; declaring the same output twice is an error at it."""
+    if net.text in declared:
+        first = declared[net.text]
+        raise error_at(net, f"output {net.text!r} is declared twice (first on line {first.line})", path)
+    declared[net.text] = net
+
+
+class Definition(Protocol):
+    """A gate as a reader parsed it: the token naming its net, and the tokens of the nets it reads."""
+
+    @property
+    def output(self) -> Token: ...
+
+    @property
+    def fanin(self) -> Sequence[Token]: ...
+
+
+Parsed = TypeVar("Parsed", bound=Definition)
+
+
+def checked_gate_order(
+    path: str,
+    definitions: Mapping[str, Definition],
+    outputs: Sequence[Token],
+    defined: Container[str],
+) -> list[str]:
+    """The nets of `definitions` in topological order, once the parsed netlist's nets are checked.
+
+    `defined` holds every net an input or a gate defines. Errors, in this order: a fan-in net that is
+    never defined (at that fan-in), an output that is never defined or declared twice (at that output),
+    a combinational cycle (at the output token of the first gate on it).
+    """
+    for definition in definitions.values():
+        for net in definition.fanin:
+            if net.text not in defined:
+                raise error_at(net, f"net {net.text!r} is never defined", path)
+    declared: dict[str, Token] = {}
+    for output in outputs:
+        if output.text not in defined:
+            raise error_at(output, f"output {output.text!r} is never defined", path)
+        declare_output(output, declared, path)
+    try:
+        return topological_order({name: [t.text for t in d.fanin] for name, d in definitions.items()})
+    except CycleFound as cycle:
+        net = definitions[cycle.cycle[0]].output
+        message = f"combinational cycle through net {net.text!r}: {describe_cycle(cycle.cycle)}"
+        raise error_at(net, message, path) from None
+
+
+def assemble_circuit(
+    path: str,
+    model: str | None,
+    inputs: Sequence[Token],
+    outputs: Sequence[Token],
+    definitions: Mapping[str, Parsed],
+    defined: Container[str],
+    gates_for: Callable[[Parsed], Iterable[Gate]],
+) -> Circuit:
+    """The circuit a net-named format (.bench, BLIF, .th) describes, checked by `checked_gate_order`.
+
+    Its gates are the inputs in order, then `gates_for(definition)` for each definition in topological
+    order; each output is the net of its name; the circuit is named `model`, else after the file.
+    """
+    order = checked_gate_order(path, definitions, outputs, defined)
+    gates = [Gate(token.text, Op.INPUT) for token in inputs]
+    for name in order:
+        gates += gates_for(definitions[name])
+    return Circuit(gates, [(t.text, t.text) for t in outputs], name=model or circuit_name_from_path(path))
+
+
+class BlifLikeReader:
+    """Reads the directives BLIF and `.th` share and hands the others, in order, to the format's reader.
+
+    `.model`, the input and output directives and `.end` are read here: the inputs (each defined once)
+    go to `inputs` and `defined`, the outputs to `outputs`, the model's name to `model`; one model per
+    file, nothing after `.end`. `directives()` yields every other line; its reader may take the lines
+    after it that are not directives (cover rows, weights) with `row()`.
+    """
+
+    def __init__(
+        self,
+        lines: list[list[Token]],
+        path: str,
+        input_directives: Container[str] = frozenset({".inputs"}),
+        output_directives: Container[str] = frozenset({".outputs"}),
+    ) -> None:
+        self.lines = lines
+        self.path = path
+        self.input_directives = input_directives
+        self.output_directives = output_directives
+        self.next = 0
+        self.model: str | None = None
+        self.inputs: list[Token] = []
+        self.outputs: list[Token] = []
+        self.defined: dict[str, Token] = {}
+
+    def directives(self) -> Iterator[tuple[str, list[Token]]]:
+        """(the first word in lower case, the line) for each line this reader does not read itself."""
+        has_model = ended = False
+        while self.next < len(self.lines):
+            line = self.lines[self.next]
+            self.next += 1
+            head = line[0]
+            directive = head.text.lower()
+            if ended:
+                raise error_at(head, "text after .end (only one model per file is read)", self.path)
+            if directive == ".model":
+                if has_model:
+                    raise error_at(head, "a second .model: only one model per file is supported", self.path)
+                has_model = True
+                self.model = line[1].text if len(line) > 1 else None
+            elif directive in self.input_directives:
+                for net in line[1:]:
+                    define(net, self.defined, self.path)
+                    self.inputs.append(net)
+            elif directive in self.output_directives:
+                self.outputs += line[1:]
+            elif directive == ".end":
+                ended = True
+            else:
+                yield directive, line
+
+    def row(self) -> list[Token] | None:
+        """Take the next line if there is one and it is not a directive; else None."""
+        if self.next < len(self.lines) and not self.lines[self.next][0].text.startswith("."):
+            self.next += 1
+            return self.lines[self.next - 1]
+        return None

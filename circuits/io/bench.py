@@ -20,17 +20,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from circuits.io._naming import circuit_name_from_path, comment_line, netlist_ready
+from circuits.io._naming import comment_line, netlist_ready
 from circuits.io._source import (
-    CycleFound,
     Token,
+    assemble_circuit,
+    declare_output,
     decode_utf8,
-    describe_cycle,
+    define,
     error_at,
     located,
-    topological_order,
 )
 from circuits.ir import Circuit, Gate, Op
 from circuits.lower_boolean import to_and_inverter
@@ -57,7 +58,7 @@ NAME = re.compile(r"[^\s(),=#]+")
 class _GateLine:
     """`name = OP(fanin...)` or `name = vdd|gnd` as read, before ordering."""
 
-    name: Token
+    output: Token
     op_token: Token
     fanin: tuple[Token, ...]
 
@@ -102,14 +103,7 @@ def parse_bench(text: str, path: str = "<string>") -> Circuit:
     inputs: list[Token] = []
     outputs: list[Token] = []
     gate_lines: dict[str, _GateLine] = {}
-    first_definition: dict[str, Token] = {}
-
-    def define(token: Token) -> None:
-        if token.text in first_definition:
-            first = first_definition[token.text]
-            raise error_at(token, f"net {token.text!r} is defined twice (first on line {first.line})", path)
-        first_definition[token.text] = token
-
+    defined: dict[str, Token] = {}
     declared_outputs: dict[str, Token] = {}
     for line_no, text_line in enumerate(text.split("\n"), start=1):
         line = _LineReader(text_line, line_no, path)
@@ -122,14 +116,10 @@ def parse_bench(text: str, path: str = "<string>") -> Circuit:
             line.punct(")")
             line.finish()
             if head.text.upper() == "INPUT":
-                define(net)
+                define(net, defined, path)
                 inputs.append(net)
-            elif net.text in declared_outputs:
-                first = declared_outputs[net.text]
-                message = f"output {net.text!r} is declared twice (first on line {first.line})"
-                raise error_at(net, message, path)
             else:
-                declared_outputs[net.text] = net
+                declare_output(net, declared_outputs, path)
                 outputs.append(net)
             continue
         line.punct("=")
@@ -145,9 +135,9 @@ def parse_bench(text: str, path: str = "<string>") -> Circuit:
         else:
             raise error_at(op_token, f"unknown gate type {op_token.text!r}", path)
         line.finish()
-        define(head)
+        define(head, defined, path)
         gate_lines[head.text] = _GateLine(head, op_token, fanin)
-    return _build(path, inputs, outputs, gate_lines)
+    return assemble_circuit(path, None, inputs, outputs, gate_lines, defined, partial(_gate, path))
 
 
 def _argument_list(line: _LineReader) -> tuple[Token, ...]:
@@ -161,31 +151,13 @@ def _argument_list(line: _LineReader) -> tuple[Token, ...]:
     return tuple(fanin)
 
 
-def _build(path: str, inputs: list[Token], outputs: list[Token], gate_lines: dict[str, _GateLine]) -> Circuit:
-    input_names = {token.text for token in inputs}
-    for gate_line in gate_lines.values():
-        for source in gate_line.fanin:
-            if source.text not in gate_lines and source.text not in input_names:
-                raise error_at(source, f"net {source.text!r} is never defined", path)
-    for output in outputs:
-        if output.text not in gate_lines and output.text not in input_names:
-            raise error_at(output, f"output {output.text!r} reads a net that is never defined", path)
-    try:
-        order = topological_order({name: [t.text for t in g.fanin] for name, g in gate_lines.items()})
-    except CycleFound as cycle:
-        net = gate_lines[cycle.cycle[0]].name
-        message = f"combinational cycle through net {net.text!r}: {describe_cycle(cycle.cycle)}"
-        raise error_at(net, message, path) from None
-    gates = [Gate(token.text, Op.INPUT) for token in inputs]
-    for name in order:
-        gate_line = gate_lines[name]
-        kind = gate_line.op_token.text.upper()
-        with located(path, gate_line.op_token):
-            if kind in CONSTANTS:
-                gates.append(Gate(name, Op.CONST, value=CONSTANTS[kind]))
-            else:
-                gates.append(Gate(name, GATE_OPS[kind], tuple(t.text for t in gate_line.fanin)))
-    return Circuit(gates, [(t.text, t.text) for t in outputs], name=circuit_name_from_path(path))
+def _gate(path: str, gate_line: _GateLine) -> list[Gate]:
+    name = gate_line.output.text
+    kind = gate_line.op_token.text.upper()
+    with located(path, gate_line.op_token):
+        if kind in CONSTANTS:
+            return [Gate(name, Op.CONST, value=CONSTANTS[kind])]
+        return [Gate(name, GATE_OPS[kind], tuple(t.text for t in gate_line.fanin))]
 
 
 def read_bench(path: str | Path) -> Circuit:

@@ -30,16 +30,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from circuits.io._naming import circuit_name_from_path, comment_line, netlist_ready
+from circuits.io._naming import model_header, netlist_ready
 from circuits.io._source import (
-    CycleFound,
+    BlifLikeReader,
     Token,
+    assemble_circuit,
     decode_utf8,
-    describe_cycle,
+    define,
     error_at,
     located,
     logical_lines,
-    topological_order,
 )
 from circuits.ir import Circuit, Gate, Op
 from circuits.lower_boolean import to_and_inverter
@@ -70,51 +70,25 @@ class _Cover:
     """One `.names` block: its output net, input nets and (input plane, output value) rows."""
 
     output: Token
-    inputs: tuple[Token, ...]
+    fanin: tuple[Token, ...]
     rows: tuple[tuple[Token, Token], ...]
 
 
 def parse_blif(text: str, path: str = "<string>") -> Circuit:
     """Parse BLIF text into a `Circuit`; a malformed file raises `NetlistError` at the bad token."""
-    model: Token | None = None
-    model_name: str | None = None
-    inputs: list[Token] = []
-    outputs: list[Token] = []
+    reader = BlifLikeReader(logical_lines(text), path)
     covers: dict[str, _Cover] = {}
-    defined: dict[str, Token] = {}
-    ended = False
-    lines = logical_lines(text)
-    index = 0
-    while index < len(lines):
-        line = lines[index]
+    for directive, line in reader.directives():
         head = line[0]
-        index += 1
-        directive = head.text.lower()
-        if ended:
-            raise error_at(head, "text after .end (only one model per file is read)", path)
         if not directive.startswith("."):
             raise error_at(head, f"expected a directive such as .names, found {head.text!r}", path)
-        if directive == ".model":
-            if model is not None:
-                raise error_at(head, "a second .model: only one model per file is supported", path)
-            model = head
-            model_name = line[1].text if len(line) > 1 else None
-        elif directive == ".inputs":
-            for net in line[1:]:
-                _define(net, defined, path)
-                inputs.append(net)
-        elif directive == ".outputs":
-            outputs += line[1:]
-        elif directive == ".names":
+        if directive == ".names":
             rows = []
-            while index < len(lines) and not lines[index][0].text.startswith("."):
-                rows.append(lines[index])
-                index += 1
+            while (row := reader.row()) is not None:
+                rows.append(row)
             cover = _read_cover(line, rows, path)
-            _define(cover.output, defined, path)
+            define(cover.output, reader.defined, path)
             covers[cover.output.text] = cover
-        elif directive == ".end":
-            ended = True
         elif directive in UNSUPPORTED:
             raise error_at(
                 head,
@@ -124,14 +98,10 @@ def parse_blif(text: str, path: str = "<string>") -> Circuit:
             )
         else:
             raise error_at(head, f"unknown directive {head.text!r}", path)
-    return _build(path, model_name, inputs, outputs, covers, defined)
-
-
-def _define(net: Token, defined: dict[str, Token], path: str) -> None:
-    if net.text in defined:
-        first = defined[net.text]
-        raise error_at(net, f"net {net.text!r} is defined twice (first on line {first.line})", path)
-    defined[net.text] = net
+    builder = _CoverBuilder(path, FreshNames(reader.defined))
+    return assemble_circuit(
+        path, reader.model, reader.inputs, reader.outputs, covers, reader.defined, builder.gates_for
+    )
 
 
 def _read_cover(line: list[Token], rows: list[list[Token]], path: str) -> _Cover:
@@ -171,55 +141,25 @@ def _read_cover(line: list[Token], rows: list[list[Token]], path: str) -> _Cover
     return _Cover(output, tuple(fanin), tuple(parsed))
 
 
-def _build(
-    path: str,
-    model: str | None,
-    inputs: list[Token],
-    outputs: list[Token],
-    covers: dict[str, _Cover],
-    defined: dict[str, Token],
-) -> Circuit:
-    for cover in covers.values():
-        for net in cover.inputs:
-            if net.text not in defined:
-                raise error_at(net, f"net {net.text!r} is never defined", path)
-    declared: dict[str, Token] = {}
-    for output in outputs:
-        if output.text not in defined:
-            raise error_at(output, f"output {output.text!r} is never defined", path)
-        if output.text in declared:
-            raise error_at(
-                output,
-                f"output {output.text!r} is declared twice (first on line {declared[output.text].line})",
-                path,
-            )
-        declared[output.text] = output
-    try:
-        order = topological_order({name: [t.text for t in c.inputs] for name, c in covers.items()})
-    except CycleFound as cycle:
-        net = covers[cycle.cycle[0]].output
-        raise error_at(
-            net, f"combinational cycle through net {net.text!r}: {describe_cycle(cycle.cycle)}", path
-        ) from None
-    gates = [Gate(token.text, Op.INPUT) for token in inputs]
-    builder = _CoverBuilder(gates, FreshNames(defined))
-    for name in order:
-        with located(path, covers[name].output):
-            builder.add(covers[name])
-    return Circuit(gates, [(t.text, t.text) for t in outputs], name=model or circuit_name_from_path(path))
-
-
 class _CoverBuilder:
-    """Turns covers into IR gates appended to `gates`, sharing one NOT helper per negated net."""
+    """Turns covers into IR gates, sharing one NOT helper per negated net."""
 
-    def __init__(self, gates: list[Gate], fresh: FreshNames) -> None:
-        self.gates = gates
+    def __init__(self, path: str, fresh: FreshNames) -> None:
+        self.path = path
         self.fresh = fresh
         self.negations: dict[str, str] = {}
+        self.gates: list[Gate] = []
+
+    def gates_for(self, cover: _Cover) -> list[Gate]:
+        """The gates computing `cover`'s net, after the NOT helpers they are the first to read."""
+        self.gates = []
+        with located(self.path, cover.output):
+            self.add(cover)
+        return self.gates
 
     def add(self, cover: _Cover) -> None:
         out = cover.output.text
-        names = [t.text for t in cover.inputs]
+        names = [t.text for t in cover.fanin]
         products = [
             [(names[i], ch == "1") for i, ch in enumerate(plane.text) if ch != "-"] for plane, _ in cover.rows
         ]
@@ -280,13 +220,7 @@ def write_blif(circuit: Circuit) -> str:
         return gate.op not in TRUTH_TABLE_OPS or len(set(gate.fanin)) <= MAX_TRUTH_TABLE_FANIN
 
     ready = netlist_ready(to_and_inverter(circuit, keep=writable), NAME.fullmatch)
-    model = circuit.name if NAME.fullmatch(circuit.name) else "circuit"
-    lines = [
-        comment_line(circuit.name),
-        f".model {model}",
-        ".inputs " + " ".join(ready.inputs),
-        ".outputs " + " ".join(ready.output_names),
-    ]
+    lines = model_header(circuit, ready, NAME.fullmatch)
     for gate in ready.gates:
         if gate.op is not Op.INPUT:
             distinct = list(dict.fromkeys(gate.fanin))

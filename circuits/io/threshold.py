@@ -27,18 +27,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from circuits.io._naming import circuit_name_from_path, comment_line, netlist_ready
+from circuits.io._naming import model_header, netlist_ready
 from circuits.io._source import (
-    CycleFound,
+    BlifLikeReader,
     Token,
+    assemble_circuit,
     decode_utf8,
-    describe_cycle,
+    define,
     error_at,
     located,
     logical_lines,
-    topological_order,
 )
 from circuits.ir import Circuit, Gate, Op
 from circuits.lower_threshold import to_threshold
@@ -64,42 +65,19 @@ def parse_threshold(text: str, path: str = "<string>") -> Circuit:
     lines = logical_lines(text)
     if lines and lines[0][0].line == 1 and not lines[0][0].text.startswith("."):
         lines = lines[1:]
-    model_name: str | None = None
-    inputs: list[Token] = []
-    outputs: list[Token] = []
+    reader = BlifLikeReader(lines, path, INPUT_DIRECTIVES, OUTPUT_DIRECTIVES)
     gates: dict[str, _ThresholdLine] = {}
-    defined: dict[str, Token] = {}
-    index = 0
-    ended = False
-    while index < len(lines):
-        line = lines[index]
+    for directive, line in reader.directives():
         head = line[0]
-        index += 1
-        directive = head.text.lower()
-        if ended:
-            raise error_at(head, "text after .end", path)
-        if directive == ".model":
-            if model_name is not None:
-                raise error_at(head, "a second .model: only one model per file is supported", path)
-            model_name = line[1].text if len(line) > 1 else ""
-        elif directive in INPUT_DIRECTIVES:
-            for net in line[1:]:
-                _define(net, defined, path)
-                inputs.append(net)
-        elif directive in OUTPUT_DIRECTIVES:
-            outputs += line[1:]
-        elif directive == ".threshold":
-            weight_line = lines[index] if index < len(lines) else None
-            if weight_line is None or weight_line[0].text.startswith("."):
+        if directive == ".threshold":
+            weight_line = reader.row()
+            if weight_line is None:
                 end = line[-1]
                 message = "a .threshold line must be followed by a line of weights and the threshold"
                 raise error_at(Token("", end.line, end.col + len(end.text)), message, path)
-            index += 1
             gate = _read_gate(line, weight_line, path)
-            _define(gate.output, defined, path)
+            define(gate.output, reader.defined, path)
             gates[gate.output.text] = gate
-        elif directive == ".end":
-            ended = True
         elif directive.startswith("."):
             raise error_at(
                 head,
@@ -108,14 +86,9 @@ def parse_threshold(text: str, path: str = "<string>") -> Circuit:
             )
         else:
             raise error_at(head, f"expected a directive such as .threshold, found {head.text!r}", path)
-    return _build(path, model_name or None, inputs, outputs, gates, defined)
-
-
-def _define(net: Token, defined: dict[str, Token], path: str) -> None:
-    if net.text in defined:
-        first = defined[net.text]
-        raise error_at(net, f"net {net.text!r} is defined twice (first on line {first.line})", path)
-    defined[net.text] = net
+    return assemble_circuit(
+        path, reader.model, reader.inputs, reader.outputs, gates, reader.defined, partial(_gates, path)
+    )
 
 
 def _read_gate(line: list[Token], weight_line: list[Token], path: str) -> _ThresholdLine:
@@ -137,43 +110,12 @@ def _read_gate(line: list[Token], weight_line: list[Token], path: str) -> _Thres
     return _ThresholdLine(output, tuple(fanin), tuple(numbers[:-1]), numbers[-1])
 
 
-def _build(
-    path: str,
-    model: str | None,
-    inputs: list[Token],
-    outputs: list[Token],
-    gates: dict[str, _ThresholdLine],
-    defined: dict[str, Token],
-) -> Circuit:
-    for gate in gates.values():
-        for net in gate.fanin:
-            if net.text not in defined:
-                raise error_at(net, f"net {net.text!r} is never defined", path)
-    declared: dict[str, Token] = {}
-    for output in outputs:
-        if output.text not in defined:
-            raise error_at(output, f"output {output.text!r} is never defined", path)
-        if output.text in declared:
-            first = declared[output.text].line
-            raise error_at(output, f"output {output.text!r} is declared twice (first on line {first})", path)
-        declared[output.text] = output
-    try:
-        order = topological_order({name: [t.text for t in g.fanin] for name, g in gates.items()})
-    except CycleFound as cycle:
-        net = gates[cycle.cycle[0]].output
-        message = f"combinational cycle through net {net.text!r}: {describe_cycle(cycle.cycle)}"
-        raise error_at(net, message, path) from None
-    circuit_gates = [Gate(token.text, Op.INPUT) for token in inputs]
-    for name in order:
-        gate = gates[name]
-        with located(path, gate.output):
-            if gate.fanin:
-                fanin = tuple(t.text for t in gate.fanin)
-                circuit_gates.append(Gate(name, Op.THRESHOLD, fanin, gate.weights, gate.threshold))
-            else:
-                circuit_gates.append(Gate(name, Op.CONST, value=int(gate.threshold <= 0)))
-    name = model or circuit_name_from_path(path)
-    return Circuit(circuit_gates, [(t.text, t.text) for t in outputs], name=name)
+def _gates(path: str, gate: _ThresholdLine) -> list[Gate]:
+    name = gate.output.text
+    with located(path, gate.output):
+        if gate.fanin:
+            return [Gate(name, Op.THRESHOLD, tuple(t.text for t in gate.fanin), gate.weights, gate.threshold)]
+        return [Gate(name, Op.CONST, value=int(gate.threshold <= 0))]
 
 
 def read_threshold(path: str | Path) -> Circuit:
@@ -188,13 +130,7 @@ def write_threshold(circuit: Circuit) -> str:
     its net's), and nets whose names the format cannot carry are renamed.
     """
     ready = to_threshold(netlist_ready(circuit, NAME.fullmatch))
-    model = circuit.name if NAME.fullmatch(circuit.name) else "circuit"
-    lines = [
-        comment_line(circuit.name),
-        f".model {model}",
-        ".inputs " + " ".join(ready.inputs),
-        ".outputs " + " ".join(ready.output_names),
-    ]
+    lines = model_header(circuit, ready, NAME.fullmatch)
     for gate in ready.gates:
         if gate.op is Op.CONST:
             lines += [f".threshold {gate.name}", "0" if gate.value else "1"]

@@ -33,6 +33,7 @@ import numpy as np
 
 from expressivity.logic.parser import parse
 from expressivity.logic.syntax import (
+    BINARY_CONNECTIVES,
     And,
     AtLeast,
     Const,
@@ -40,7 +41,6 @@ from expressivity.logic.syntax import (
     Exists,
     Forall,
     Formula,
-    Iff,
     Implies,
     Less,
     Letter,
@@ -193,7 +193,7 @@ def _compute(f: Formula, context: _Context) -> np.ndarray:
         return np.full((1,) * context.ndim, f.value)
     if isinstance(f, Not):
         return np.logical_not(_value(f.operand, context))
-    if isinstance(f, (And, Or, Implies, Iff)):
+    if isinstance(f, BINARY_CONNECTIVES):
         left, right = _value(f.left, context), _value(f.right, context)
         if isinstance(f, And):
             return left & right

@@ -17,6 +17,7 @@ Unicode spelling: ¬ ∧ ∨ → ↔ ⊤ ⊥ ∃ ∀ ∃≥t M M2.
 from __future__ import annotations
 
 from expressivity.logic.syntax import (
+    BINARY_CONNECTIVES,
     And,
     AtLeast,
     Const,
@@ -69,7 +70,7 @@ def _show(f: Formula, required: int, at_right_end: bool, spelling: dict) -> str:
         return f"({_show(f, 1, True, spelling)})"
     if isinstance(f, Not):
         return spelling["not"] + _show(f.operand, _LEVEL[Not], at_right_end, spelling)
-    if isinstance(f, (And, Or, Implies, Iff)):
+    if isinstance(f, BINARY_CONNECTIVES):
         left_level, right_level = _OPERAND_LEVELS[type(f)]
         left = _show(f.left, left_level, False, spelling)
         right = _show(f.right, right_level, at_right_end, spelling)

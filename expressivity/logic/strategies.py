@@ -16,20 +16,17 @@ from collections.abc import Sequence
 from hypothesis import strategies as st
 
 from expressivity.logic.syntax import (
-    And,
+    BINARY_CONNECTIVES,
     AtLeast,
     Const,
     Equal,
     Exists,
     Forall,
     Formula,
-    Iff,
-    Implies,
     Less,
     Letter,
     Majority,
     Not,
-    Or,
     PairMajority,
     is_letter_symbol,
     is_variable_name,
@@ -111,7 +108,7 @@ def _formula(
     if kind == "not":
         return Not(draw(_formula(names, scope, depth, height - 1, alphabet, quantifiers)))
     if kind == "binary":
-        connective = draw(st.sampled_from((And, Or, Implies, Iff)))
+        connective = draw(st.sampled_from(BINARY_CONNECTIVES))
         left = draw(_formula(names, scope, depth, height - 1, alphabet, quantifiers))
         right = draw(_formula(names, scope, depth, height - 1, alphabet, quantifiers))
         return connective(left, right)

@@ -126,8 +126,8 @@ class Letter(Atom):
 
 
 @dataclass(frozen=True, slots=True)
-class Less(Atom):
-    """left < right, as positions."""
+class Comparison(Atom):
+    """Base of the comparisons of two positions, Less and Equal."""
 
     left: str
     right: str
@@ -142,19 +142,13 @@ class Less(Atom):
 
 
 @dataclass(frozen=True, slots=True)
-class Equal(Atom):
+class Less(Comparison):
+    """left < right, as positions."""
+
+
+@dataclass(frozen=True, slots=True)
+class Equal(Comparison):
     """left = right, as positions."""
-
-    left: str
-    right: str
-
-    def __post_init__(self) -> None:
-        _check_variable(self.left)
-        _check_variable(self.right)
-
-    @property
-    def atom_variables(self) -> tuple[str, ...]:
-        return (self.left, self.right)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,52 +212,42 @@ class Iff(Binary):
     """left if and only if right."""
 
 
+BINARY_CONNECTIVES: tuple[type[Binary], ...] = (And, Or, Implies, Iff)
+"""The node classes of the binary connectives (the subclasses of Binary), tightest-binding first."""
+
+
 @dataclass(frozen=True, slots=True)
-class Exists(Quantifier):
+class UnaryQuantifier(Quantifier):
+    """Base of the quantifiers that bind one variable and take nothing else: Exists, Forall, Majority.
+
+    (AtLeast also binds one variable, but takes its threshold first, so it is a Quantifier of its own.)
+    """
+
+    var: str
+    body: Formula
+
+    def __post_init__(self) -> None:
+        _check_variable(self.var)
+        _check_formula(self.body)
+
+    @property
+    def bound(self) -> tuple[str, ...]:
+        return (self.var,)
+
+
+@dataclass(frozen=True, slots=True)
+class Exists(UnaryQuantifier):
     """exists var. body: at least one position makes body true."""
 
-    var: str
-    body: Formula
-
-    def __post_init__(self) -> None:
-        _check_variable(self.var)
-        _check_formula(self.body)
-
-    @property
-    def bound(self) -> tuple[str, ...]:
-        return (self.var,)
-
 
 @dataclass(frozen=True, slots=True)
-class Forall(Quantifier):
+class Forall(UnaryQuantifier):
     """forall var. body: every position makes body true (vacuously true on the empty word)."""
 
-    var: str
-    body: Formula
-
-    def __post_init__(self) -> None:
-        _check_variable(self.var)
-        _check_formula(self.body)
-
-    @property
-    def bound(self) -> tuple[str, ...]:
-        return (self.var,)
-
 
 @dataclass(frozen=True, slots=True)
-class Majority(Quantifier):
+class Majority(UnaryQuantifier):
     """M var. body: 2 * #{var : body} > n, strictly more than half of the positions."""
-
-    var: str
-    body: Formula
-
-    def __post_init__(self) -> None:
-        _check_variable(self.var)
-        _check_formula(self.body)
-
-    @property
-    def bound(self) -> tuple[str, ...]:
-        return (self.var,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,7 +387,7 @@ def rename_bound(f: Formula, mapping: Mapping[str, str]) -> Formula:
     def rename(g: Formula, env: Mapping[str, str]) -> Formula:
         if isinstance(g, Letter):
             return Letter(g.symbol, env.get(g.var, g.var))
-        if isinstance(g, (Less, Equal)):
+        if isinstance(g, Comparison):
             return type(g)(env.get(g.left, g.left), env.get(g.right, g.right))
         if isinstance(g, Const):
             return g
