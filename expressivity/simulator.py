@@ -106,8 +106,9 @@ class Simulator:
         tokens = model.tokens(word)
         loops = model.loops(len(word))
         zero = Fraction(0)
-        rows = [[model.embedding.get(kind, {}).get(label, zero) for label in model.labels] for kind in tokens]
-        h = backend.embed(rows)
+        kinds = {kind: k for k, kind in enumerate(model.kinds)}
+        rows = [[model.embedding.get(kind, {}).get(label, zero) for label in model.labels] for kind in kinds]
+        h = backend.embed(rows, np.array([kinds[kind] for kind in tokens], dtype=np.intp))
         trace = Trace(model.name, backend, word, tokens, model.labels, loops)
         trace.steps.append(Step("embed", 0, "embedding", None, h))
         for section, layers in self._sections:

@@ -96,7 +96,9 @@ class Backend(Protocol):
 
     name: str
 
-    def embed(self, rows: Sequence[Sequence[Fraction]]) -> Any: ...
+    def embed(self, rows: Sequence[Sequence[Fraction]], tokens: np.ndarray) -> Any:
+        """The residual stream: row tokens[i] of `rows` (one row per token kind) at position i."""
+        ...
 
     def view(self, h: Any, groups: Sequence[np.ndarray], centre: bool) -> Any: ...
 

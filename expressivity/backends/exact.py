@@ -30,8 +30,8 @@ _U = 2.0**-53
 class ExactBackend:
     name = "exact"
 
-    def embed(self, rows: Sequence[Sequence[Fraction]]) -> RadicalArray:
-        return RadicalArray.from_fractions(rows)
+    def embed(self, rows: Sequence[Sequence[Fraction]], tokens: np.ndarray) -> RadicalArray:
+        return RadicalArray.from_fractions(rows).take_rows(tokens)
 
     def view(self, h: RadicalArray, groups: Sequence[np.ndarray], centre: bool) -> RadicalArray:
         parts = []
@@ -94,28 +94,33 @@ def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def tie_sets(q: RadicalArray, k: RadicalArray, mask: str) -> TieSets:
-    """Exact argmax sets of s_ij = q_i . k_j over the visible j (see the module docstring)."""
+    """Exact argmax sets of s_ij = q_i . k_j over the visible j (see the module docstring).
+
+    With shadows q^, k^ and error norms e_i >= ||q_i - q^_i||, f_j >= ||k_j - k^_j||, Cauchy-Schwarz and
+    the dot-product rounding bound gamma_d give |s_ij - fl(q^_i . k^_j)| <= B_i, where
+    B_i = ||q^_i|| (gamma_d max_j ||k^_j|| + max_j f_j) + e_i (max_j ||k^_j|| + max_j f_j), inflated for
+    the rounding of B itself. So only j with fl-score >= max_j fl-score - 2 B_i can be maximal.
+    """
     size, dim = q.shape
     q_hat, q_err = _shadow(q)
     k_hat, k_err = _shadow(k)
     scores = q_hat @ k_hat.T
     q_norm = np.sqrt((q_hat * q_hat).sum(axis=1))
-    k_norm = np.sqrt((k_hat * k_hat).sum(axis=1))
+    k_norm = np.sqrt((k_hat * k_hat).sum(axis=1)).max(initial=0.0)
+    k_err_max = k_err.max(initial=0.0)
     gamma = (dim + 2) * _U / (1 - (dim + 2) * _U)
-    bound = np.outer(q_norm, gamma * k_norm + k_err) + np.outer(q_err, k_norm + k_err)
-    bound = bound * (1 + 8 * (dim + 4) * _U) + 1e-300
+    bound = q_norm * (gamma * k_norm + k_err_max) + q_err * (k_norm + k_err_max)
+    bound = bound * (1 + 8 * (dim + 4) * _U)
     bound[~np.isfinite(bound)] = np.inf
     visible = visible_matrix(mask, size)
-    lower = np.where(visible, scores - bound, -np.inf)
-    best_lower = lower.max(axis=1, keepdims=True)
-    candidates = visible & (scores + bound >= best_lower)
+    scores[~visible] = -np.inf
+    best = scores.max(axis=1)
+    candidates = scores >= (best - 2 * bound - 1e-300)[:, None]
+    if mask == "strict" and size:
+        candidates[0] = False
     counts = candidates.sum(axis=1)
-    exact_rows = (counts > 1) & np.any(candidates & (bound > 1e-300), axis=1)
-    float_rows = (counts > 1) & ~exact_rows
-    ties = candidates.copy()
-    if float_rows.any():
-        sub = np.where(candidates[float_rows], scores[float_rows], -np.inf)
-        ties[float_rows] = candidates[float_rows] & (sub == sub.max(axis=1, keepdims=True))
+    exact_rows = (counts > 1) & (bound > 0)
+    ties = candidates
     rows = np.nonzero(exact_rows)[0]
     if rows.size:
         ties[rows] = _exact_ties(q, k, candidates[rows], scores[rows], rows)
@@ -148,81 +153,75 @@ def _exact_ties(
     return out
 
 
-def _common_structure(v: RadicalArray) -> bool:
-    """Every row has the same radicand in every slot (then sums are plain integer sums)."""
-    return bool(np.all(v.rad == v.rad[:, :1]))
-
-
-def _over_common_den(v: RadicalArray) -> tuple[np.ndarray, int]:
+def _global_slots(v: RadicalArray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Re-express v over one radical basis shared by all rows: returns (num, radicands, den) with
+    v[i, c] = sum_k num[k, i, c] * sqrt(radicands[k]) / den. Sums over rows are then plain integer sums;
+    the basis is the set of distinct radicands in v (slot 0 is the rational part)."""
     den = lcm(1, *{int(d) for d in v.den})
-    return v.num * (den // v.den)[None, :, None], den
+    scaled = v.num * (den // v.den)[None, :, None]
+    radicands = np.unique(v.rad[1:][v.rad[1:] != 0].astype(object)) if v.slots > 1 else []
+    basis = [1, *(int(r) for r in radicands)]
+    aligned = all(np.all((v.rad[t] == basis[t]) | (v.rad[t] == 0)) for t in range(v.slots))
+    if len(basis) == v.slots and aligned:
+        return scaled, np.array(basis, dtype=object), den
+    position = {r: k for k, r in enumerate(basis)}
+    num = np.zeros((len(basis), *v.shape), dtype=object)
+    num[0] = scaled[0]
+    for t in range(1, v.slots):
+        for r in set(v.rad[t].tolist()) - {0}:
+            rows = v.rad[t] == r
+            num[position[int(r)]][rows] = scaled[t][rows]
+    return num, np.array(basis, dtype=object), den
+
+
+def _from_global(num: np.ndarray, radicands: np.ndarray, den: np.ndarray) -> RadicalArray:
+    rows = num.shape[1]
+    return RadicalArray(num, np.repeat(radicands[:, None], rows, axis=1), den)
 
 
 def visible_means(v: RadicalArray, mask: str) -> RadicalArray:
-    """Exact mean of v_j over the visible set J_i (0 where J_i is empty)."""
+    """Exact mean of v_j over the visible set J_i (0 where J_i is empty), by prefix sums."""
     size = v.shape[0]
     if size == 0:
         return v
-    if not _common_structure(v):
-        starts = np.zeros(size, dtype=np.int64)
-        ends = {"causal": np.arange(1, size + 1), "strict": np.arange(size)}.get(mask, np.full(size, size))
-        indptr = np.concatenate([[0], np.cumsum(ends - starts)])
-        indices = np.concatenate([np.arange(e) for e in ends])
-        return segment_means(v, indptr, indices)
-    num, den = _over_common_den(v)
+    num, radicands, den = _global_slots(v)
     if mask == "unmasked":
-        total = num.sum(axis=1, keepdims=True)
-        sums, counts = np.repeat(total, size, axis=1), np.full(size, size, dtype=object)
+        sums = np.repeat(num.sum(axis=1, keepdims=True), size, axis=1)
+        counts = np.full(size, size, dtype=object)
     else:
         sums = np.cumsum(num, axis=1)
         counts = np.arange(1, size + 1, dtype=object)
         if mask == "strict":
             sums = np.concatenate([np.zeros_like(sums[:, :1]), sums[:, :-1]], axis=1)
             counts = np.concatenate([[1], counts[:-1]]).astype(object)
-    return RadicalArray(sums, v.rad.copy(), counts * den)
+    return _from_global(sums, radicands, counts * den)
 
 
 def segment_means(v: RadicalArray, indptr: np.ndarray, indices: np.ndarray) -> RadicalArray:
-    """Exact mean of v over each CSR segment T_i (0 for an empty segment)."""
+    """Exact mean of v over each CSR segment T_i (0 for an empty segment).
+
+    Rows whose segment holds one repeated value (the usual case: retrieval) take it directly; the
+    others are integer segment sums over a shared radical basis.
+    """
     size = len(indptr) - 1
     sizes = np.diff(indptr)
     owner = np.repeat(np.arange(size), sizes)
-    firsts = indices[indptr[:-1][sizes > 0]]
     first_of = np.zeros(size, dtype=np.int64)
-    first_of[sizes > 0] = firsts
+    first_of[sizes > 0] = indices[indptr[:-1][sizes > 0]]
     gathered = v.take_rows(indices)
     same = gathered.rows_equal(v.take_rows(first_of[owner]))
     all_same = np.ones(size, dtype=bool)
     np.logical_and.at(all_same, owner, same)
-    result = v.take_rows(first_of).where_rows_cols(
-        np.repeat((all_same & (sizes > 0))[:, None], v.shape[1], axis=1)
-    )
+    keep = np.repeat((all_same & (sizes > 0))[:, None], v.shape[1], axis=1)
+    result = v.take_rows(first_of).where_rows_cols(keep)
     mixed = np.nonzero(~all_same)[0]
     if mixed.size == 0:
         return result
     pick = np.isin(owner, mixed)
-    part = gathered.take_rows(np.nonzero(pick)[0])
-    part_owner = owner[pick]
-    if _common_structure(part):
-        num, den = _over_common_den(part)
-        starts = np.searchsorted(part_owner, mixed)
-        sums = np.add.reduceat(num, starts, axis=1)
-        means = RadicalArray(sums, part.rad[:, : len(mixed)].copy(), sizes[mixed].astype(object) * den)
-    else:
-        rows = part.to_scalars()
-        means_rows = []
-        for r in mixed:
-            members = [rows[m] for m in np.nonzero(part_owner == r)[0]]
-            means_rows.append(
-                [
-                    sum((row[c] for row in members), SqrtNumber(0)) * Fraction(1, len(members))
-                    for c in range(v.shape[1])
-                ]
-            )
-        means = RadicalArray.from_scalars(means_rows)
-    scatter = np.zeros(size, dtype=bool)
-    scatter[mixed] = True
-    expand = np.full(size, 0, dtype=np.int64)
-    expand[mixed] = np.arange(len(mixed))
-    placed = means.take_rows(expand).where_rows_cols(np.repeat(scatter[:, None], v.shape[1], axis=1))
-    return result + placed
+    num, radicands, den = _global_slots(gathered.take_rows(np.nonzero(pick)[0]))
+    sums = np.add.reduceat(num, np.searchsorted(owner[pick], mixed), axis=1)
+    placed = np.zeros((num.shape[0], size, v.shape[1]), dtype=object)
+    placed[:, mixed] = sums
+    counts = np.ones(size, dtype=object)
+    counts[mixed] = sizes[mixed]
+    return result + _from_global(placed, radicands, counts * den)

@@ -57,12 +57,12 @@ class FixedBackend:
             raise SimulationError(f"fixed:{self.bits} overflow in {what}: |x| reached 2^{self.bits}")
         return x
 
-    def embed(self, rows: Sequence[Sequence[Fraction]]) -> np.ndarray:
-        out = np.array(
+    def embed(self, rows: Sequence[Sequence[Fraction]], tokens: np.ndarray) -> np.ndarray:
+        kinds = np.array(
             [[int(_round_ratio(x.numerator * self.scale, x.denominator)) for x in row] for row in rows],
             dtype=object,
         ).reshape(len(rows), len(rows[0]) if rows else 0)
-        return self._checked(out, "the embedding")
+        return self._checked(kinds, "the embedding")[tokens]
 
     def view(self, h: np.ndarray, groups: Sequence[np.ndarray], centre: bool) -> np.ndarray:
         parts = []
