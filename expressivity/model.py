@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from math import ceil, log2
+from numbers import Integral
 
 MASKS = ("causal", "strict", "unmasked")
 NORMS = ("layer", "rms")
@@ -31,6 +31,10 @@ class InputError(ValueError):
 
 
 def to_fraction(value: Rational, where: str) -> Fraction:
+    if isinstance(value, float | bool):
+        # A float is already rounded (0.1 is not 1/10): weights are exact, so write "1/10" or Fraction(1, 10).
+        kind = type(value).__name__
+        raise ModelError(f'{where}: {value!r} is a {kind}, not an exact rational (write it as "p/q")')
     try:
         return Fraction(value)
     except (ValueError, TypeError, ZeroDivisionError):
@@ -204,13 +208,21 @@ class LoopCount:
     constant with `fixed=True`, which only records where it came from.
     """
 
-    value: int = 1
+    value: int | None = None  # None: 1 for a constant, 0 when there is a log term (as documented above)
     coefficient: int = 0
     power: int = 0
     fixed: bool = False
 
+    def __post_init__(self) -> None:
+        if self.value is None:
+            object.__setattr__(self, "value", 0 if self.coefficient else 1)
+        for name in ("value", "coefficient", "power"):
+            part = getattr(self, name)
+            if isinstance(part, bool) or not isinstance(part, Integral) or part < 0:
+                raise ModelError(f"loop count: {name} must be a non-negative integer, got {part!r}")
+
     def __call__(self, n: int) -> int:
-        log_term = ceil(log2(n)) if n > 1 else 0
+        log_term = (n - 1).bit_length() if n > 1 else 0  # ceil(log2 n), exact for every n
         return self.value + self.coefficient * log_term**self.power
 
     def describe(self) -> str:
@@ -227,6 +239,10 @@ class Padding:
     coefficients: tuple[int, ...] = ()
 
     def __init__(self, coefficients: Iterable[int] = ()) -> None:
+        coefficients = tuple(coefficients)
+        for k, c in enumerate(coefficients):
+            if isinstance(c, bool) or not isinstance(c, Integral):
+                raise ModelError(f"padding coefficient {k} must be an integer, got {c!r}")
         coefficients = tuple(int(c) for c in coefficients)
         if any(c < 0 for c in coefficients):
             raise ModelError(f"padding coefficients must be non-negative, got {coefficients}")
@@ -364,9 +380,10 @@ class Model:
             for label in row:
                 if label not in labels:
                     raise ModelError(f"embedding of {kind!r}: unknown coordinate {label!r}")
-            out[kind] = {
-                label: to_fraction(v, f"embedding of {kind!r} at {label!r}") for label, v in row.items()
-            }
+            where = f"embedding of {kind!r}"
+            values = {label: to_fraction(v, f"{where} at {label!r}") for label, v in row.items()}
+            # Absent means 0; dropping explicit zeros gives one form per model (a JSON round trip is equal).
+            out[kind] = {label: v for label, v in values.items() if v}
         return out
 
     def _validate(self) -> None:

@@ -132,7 +132,7 @@ class _Reader:
     ) -> Any:
         if key not in data:
             if default is ...:
-                raise self.fail(where, f"missing field {key!r}")
+                raise self.fail(where or "top level", f"missing field {key!r}")
             return default
         value = data[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
@@ -238,7 +238,7 @@ class _Reader:
                 self.layer(x, f"suffix[{k}]") for k, x in enumerate(self.field(data, "suffix", list, "", []))
             ],
             loops=LoopCount(
-                value=self.field(loops, "value", int, "loops", 1),
+                value=self.field(loops, "value", int, "loops", None),
                 coefficient=self.field(loops, "coefficient", int, "loops", 0),
                 power=self.field(loops, "power", int, "loops", 0),
                 fixed=self.field(loops, "fixed", bool, "loops", False),

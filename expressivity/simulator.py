@@ -131,6 +131,9 @@ class Simulator:
             trace.readout_scores = scores
         for tap in model.outputs:
             position = tap.position if tap.position >= 0 else len(tokens) + tap.position
+            if not 0 <= position < len(tokens):
+                where = f"output {tap.name!r} reads position {tap.position}"
+                raise SimulationError(f"{where}, but the run has {len(tokens)} positions")
             trace.outputs[tap.name] = int(backend.exceeds_half(h, position, self._index[tap.label]))
         return trace
 

@@ -48,7 +48,8 @@ class ExactBackend:
         out = z.matmul(weights.num, weights.den)
         if bias is not None and any(bias):
             den = lcm(1, *(b.denominator for b in bias))
-            out = out.add_row_vector(np.array([b.numerator * (den // b.denominator) for b in bias]), den)
+            numerators = np.array([b.numerator * (den // b.denominator) for b in bias], dtype=object)
+            out = out.add_row_vector(numerators, den)
         return out
 
     def relu(self, x: RadicalArray) -> RadicalArray:
@@ -90,7 +91,8 @@ class ExactBackend:
 def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:
     """Row shadows x_hat and row error norms ||x - x_hat|| (upper bounds)."""
     value, bound = x.to_float()
-    return value, np.sqrt((bound * bound).sum(axis=1)) * (1 + 4 * _U)
+    # ||e||_2 <= ||e||_1; the 2-norm would square bounds below 1e-154 into 0 and lose them.
+    return value, bound.sum(axis=1) * (1 + (bound.shape[1] + 4) * _U)
 
 
 def tie_sets(q: RadicalArray, k: RadicalArray, mask: str) -> TieSets:
@@ -100,26 +102,32 @@ def tie_sets(q: RadicalArray, k: RadicalArray, mask: str) -> TieSets:
     the dot-product rounding bound gamma_d give |s_ij - fl(q^_i . k^_j)| <= B_i, where
     B_i = ||q^_i|| (gamma_d max_j ||k^_j|| + max_j f_j) + e_i (max_j ||k^_j|| + max_j f_j), inflated for
     the rounding of B itself. So only j with fl-score >= max_j fl-score - 2 B_i can be maximal.
+    A row whose query is exactly zero scores 0 everywhere: its tie set is the visible set, no search.
     """
     size, dim = q.shape
     q_hat, q_err = _shadow(q)
     k_hat, k_err = _shadow(k)
-    scores = q_hat @ k_hat.T
-    q_norm = np.sqrt((q_hat * q_hat).sum(axis=1))
-    k_norm = np.sqrt((k_hat * k_hat).sum(axis=1)).max(initial=0.0)
-    k_err_max = k_err.max(initial=0.0)
-    gamma = (dim + 2) * _U / (1 - (dim + 2) * _U)
-    bound = q_norm * (gamma * k_norm + k_err_max) + q_err * (k_norm + k_err_max)
-    bound = bound * (1 + 8 * (dim + 4) * _U)
-    bound[~np.isfinite(bound)] = np.inf
     visible = visible_matrix(mask, size)
-    scores[~visible] = -np.inf
-    best = scores.max(axis=1)
-    candidates = scores >= (best - 2 * bound - 1e-300)[:, None]
-    if mask == "strict" and size:
-        candidates[0] = False
+    with np.errstate(invalid="ignore", over="ignore"):  # inf and nan are dealt with below
+        scores = q_hat @ k_hat.T
+        q_norm = np.sqrt((q_hat * q_hat).sum(axis=1))
+        k_norm = np.sqrt((k_hat * k_hat).sum(axis=1)).max(initial=0.0)
+        k_err_max = k_err.max(initial=0.0)
+        gamma = (dim + 2) * _U / (1 - (dim + 2) * _U)
+        bound = q_norm * (gamma * k_norm + k_err_max) + q_err * (k_norm + k_err_max)
+        bound = bound * (1 + 8 * (dim + 4) * _U)
+        bound[~np.isfinite(bound)] = np.inf
+        scores[~visible] = -np.inf
+        best = scores.max(axis=1)
+        threshold = best - 2 * bound - 1e-300
+        candidates = visible & (scores >= threshold[:, None])
+    # A shadow too large for float64 (inf, or nan from inf - inf) decides nothing: all visible j go exact.
+    overflow = ~np.isfinite(threshold) & (best != -np.inf)
+    candidates[overflow] = visible[overflow]
+    zero_query = np.all(q.is_zero(), axis=1)
+    candidates[zero_query] = visible[zero_query]
     counts = candidates.sum(axis=1)
-    exact_rows = (counts > 1) & (bound > 0)
+    exact_rows = (counts > 1) & ~zero_query  # even with a zero bound: an underflowed shadow proves nothing
     ties = candidates
     rows = np.nonzero(exact_rows)[0]
     if rows.size:

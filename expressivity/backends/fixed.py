@@ -107,7 +107,9 @@ class FixedBackend:
                 scores = _round_ratio(raw.astype(object), self.scale)
             visible = visible_matrix(mask, size)
             masked = np.where(visible, scores, None)
-            best = np.array([max((x for x in row if x is not None), default=0) for row in masked])
+            # dtype=object: one row maximum beyond int64 would make numpy round every maximum to float64.
+            maxima = [max((x for x in row if x is not None), default=0) for row in masked]
+            best = np.array(maxima, dtype=object)
             ties = visible & (scores == best[:, None])
         counts = ties.sum(axis=1)
         sums = int_matmul(ties.astype(np.int64), v)

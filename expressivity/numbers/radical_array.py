@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
 
 import numpy as np
 
@@ -54,7 +54,10 @@ def int_matmul(a: np.ndarray, b: np.ndarray, as_object: bool = True) -> np.ndarr
     bound max|a| * max|b| * inner dimension proves every partial sum exact there. With as_object False
     the result stays int64 when it fits."""
     inner = a.shape[-1]
-    bound = _max_abs(a) * _max_abs(b) * max(inner, 1)
+    a_max, b_max = _max_abs(a), _max_abs(b)
+    if a_max == 0 or b_max == 0:  # the bound is 0, yet the other factor may be too large for float64
+        return np.zeros((*a.shape[:-1], *b.shape[1:]), dtype=object if as_object else np.int64)
+    bound = a_max * b_max * max(inner, 1)
     if bound < _EXACT_FLOAT:
         product = (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
     elif bound < _EXACT_INT64:
@@ -328,7 +331,7 @@ class RadicalArray:
                 rt = int(self.rad[t, i])
                 if rt == 0:
                     continue
-                g = np.gcd(rt, r)
+                g = gcd(rt, r)
                 out_rad[t, i] = (rt // g) * (r // g)
                 out_num[t, i] = num[t, i] * g
         return RadicalArray(*_rational_slot_first(out_num, out_rad), out_den)
@@ -347,7 +350,7 @@ class RadicalArray:
                     cross = int((num[t, i] * num[u, i]).sum())
                     if cross:
                         rt, ru = int(self.rad[t, i]), int(self.rad[u, i])
-                        g = np.gcd(rt, ru)
+                        g = gcd(rt, ru)
                         key = (rt // g) * (ru // g)
                         totals[key] = totals.get(key, 0) + 2 * cross * int(g)
             if any(v != 0 for k, v in totals.items() if k != 1):
@@ -378,10 +381,14 @@ class RadicalArray:
                         for row in self.num[t].T
                     ]
                 ).T
-            root = np.sqrt(self.rad[t].astype(np.float64))[:, None]
-            term = ratio * root
-            value += term
-            magnitude += np.abs(term)
+            try:
+                root = np.sqrt(self.rad[t].astype(np.float64))[:, None]
+            except OverflowError:  # a radicand beyond float64: its shadow is infinite
+                root = np.array([_safe_sqrt(int(r)) for r in self.rad[t]])[:, None]
+            with np.errstate(invalid="ignore", over="ignore"):
+                term = np.where(self.num[t] == 0, 0.0, ratio * root)
+                value += term
+                magnitude += np.abs(term)
         bound = (2 * self.slots + 8) * _UNIT_ROUNDOFF * magnitude + 1e-300
         bound[~np.isfinite(value)] = np.inf
         return value, bound
@@ -404,6 +411,13 @@ class RadicalArray:
 
     def __repr__(self) -> str:
         return f"RadicalArray(shape={self.shape}, slots={self.slots})"
+
+
+def _safe_sqrt(r: int) -> float:
+    try:
+        return float(r) ** 0.5
+    except OverflowError:
+        return float("inf")
 
 
 def _safe_ratio(n: int, d: int) -> float:

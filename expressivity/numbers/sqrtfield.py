@@ -81,7 +81,12 @@ class SqrtNumber:
 
     def __init__(self, value: int | Fraction | dict[int, Fraction] = 0) -> None:
         if isinstance(value, dict):
-            terms = {int(r): Fraction(q) for r, q in value.items() if q != 0}
+            # Canonical form: radicands square-free (sqrt 8 = 2 sqrt 2), merged, zero terms dropped.
+            merged: dict[int, Fraction] = {}
+            for r, q in value.items():
+                s, root = squarefree_split(int(r))
+                merged[root] = merged.get(root, Fraction(0)) + s * Fraction(q)
+            terms = {r: q for r, q in merged.items() if q != 0}
         else:
             q = Fraction(value)
             terms = {1: q} if q != 0 else {}
