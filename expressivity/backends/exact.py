@@ -25,6 +25,7 @@ from expressivity.numbers.radical_array import NestedRadicalError, RadicalArray
 from expressivity.numbers.sqrtfield import SqrtNumber
 
 _U = 2.0**-53
+_HASH_JOIN_MIN_PAIRS_PER_ROW = 8
 
 
 class ExactBackend:
@@ -95,7 +96,7 @@ def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:
     return value, bound.sum(axis=1) * (1 + (bound.shape[1] + 4) * _U)
 
 
-def tie_sets(q: RadicalArray, k: RadicalArray, mask: str) -> TieSets:
+def tie_sets(q: RadicalArray, k: RadicalArray, mask: str, hash_join: bool = True) -> TieSets:
     """Exact argmax sets of s_ij = q_i . k_j over the visible j (see the module docstring).
 
     With shadows q^, k^ and error norms e_i >= ||q_i - q^_i||, f_j >= ||k_j - k^_j||, Cauchy-Schwarz and
@@ -103,6 +104,8 @@ def tie_sets(q: RadicalArray, k: RadicalArray, mask: str) -> TieSets:
     B_i = ||q^_i|| (gamma_d max_j ||k^_j|| + max_j f_j) + e_i (max_j ||k^_j|| + max_j f_j), inflated for
     the rounding of B itself. So only j with fl-score >= max_j fl-score - 2 B_i can be maximal.
     A row whose query is exactly zero scores 0 everywhere: its tie set is the visible set, no search.
+    Rows left with several candidates try the hash-join path first (`hash_join`; only when they have
+    many candidates on average, since hashing the keys costs O(N)), then exact comparison.
     """
     size, dim = q.shape
     q_hat, q_err = _shadow(q)
@@ -130,9 +133,56 @@ def tie_sets(q: RadicalArray, k: RadicalArray, mask: str) -> TieSets:
     exact_rows = (counts > 1) & ~zero_query  # even with a zero bound: an underflowed shadow proves nothing
     ties = candidates
     rows = np.nonzero(exact_rows)[0]
+    if rows.size and hash_join and counts[rows].sum() > _HASH_JOIN_MIN_PAIRS_PER_ROW * rows.size:
+        joined = _hash_join_ties(q, k, visible[rows], np.where(candidates[rows], scores[rows], -np.inf), rows)
+        if joined is not None:
+            solved, joined_ties = joined
+            ties[rows[solved]] = joined_ties[solved]
+            rows = rows[~solved]
     if rows.size:
         ties[rows] = _exact_ties(q, k, candidates[rows], scores[rows], rows)
     return TieSets.from_matrix(mask, ties)
+
+
+def equal_row_classes(x: RadicalArray) -> np.ndarray:
+    """An id per row such that two rows get the same id iff they are exactly equal vectors.
+
+    The canonical form makes equality syntactic: a row is its reduced denominator and its sorted
+    (radicand, numerators) terms, so hashing those finds the classes in O(rows * width).
+    """
+    ids: dict[tuple, int] = {}
+    out = np.empty(x.shape[0], dtype=np.int64)
+    for i in range(x.shape[0]):
+        terms = sorted(
+            (int(x.rad[t, i]), tuple(int(v) for v in x.num[t, i]))
+            for t in range(x.slots)
+            if x.rad[t, i] != 0 and np.any(x.num[t, i] != 0)
+        )
+        out[i] = ids.setdefault((int(x.den[i]), tuple(terms)), len(ids))
+    return out
+
+
+def _hash_join_ties(
+    q: RadicalArray, k: RadicalArray, visible: np.ndarray, scores: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The hash-join path of DESIGN §3, for keys that all have the same norm c.
+
+    By Cauchy-Schwarz s_ij = q_i . k_j <= ||q_i|| c, with equality iff k_j = c q_i / ||q_i||: so when some
+    key j0 attains it, the tie set is exactly the set of visible keys equal to k_j0, found by hashing.
+    For each row the float-best candidate j0 is tested exactly: q_i . k_j0 > 0 and
+    (q_i . k_j0)^2 = ||q_i||^2 c^2. Returns (solved rows, their tie sets), or None when the key norms
+    differ; unsolved rows go to the general exact comparison.
+    """
+    squared_norms = (k * k).sum_cols()
+    if not np.all((squared_norms - squared_norms.take_rows(np.zeros(k.shape[0], dtype=np.intp))).is_zero()):
+        return None
+    best = np.argmax(scores, axis=1)
+    q_rows, k_best = q.take_rows(rows), k.take_rows(best)
+    dot = (q_rows * k_best).sum_cols()
+    gap = dot * dot - (q_rows * q_rows).sum_cols() * squared_norms.take_rows(best)
+    solved = gap.is_zero()[:, 0] & (dot.sign()[:, 0] > 0)
+    classes = equal_row_classes(k)
+    return solved, visible & (classes[None, :] == classes[best][:, None])
 
 
 def _exact_ties(
