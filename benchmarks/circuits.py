@@ -96,16 +96,24 @@ def main() -> None:
     c6288_names = (list(c6288.inputs), list(c6288.output_names))
     swap_last_two = [*range(30), 31, 30]
     ratios = [
-        compare("c6288 (via our .aag)", c6288, c6288_in_py_aiger, c6288_names,
-                lambda bits: bits[:, swap_last_two], 16, rng)
+        compare(
+            "c6288 (via our .aag)",
+            c6288,
+            c6288_in_py_aiger,
+            c6288_names,
+            lambda bits: bits[:, swap_last_two],
+            16,
+            rng,
+        )
     ]
 
     path = SHARED / "epfl" / "multiplier.aig"
     multiplier = read_aiger(path)
     multiplier_names = (list(multiplier.inputs), list(multiplier.output_names))
     ratios.append(
-        compare("epfl multiplier", multiplier, aiger.load(str(path)), multiplier_names,
-                lambda bits: bits, 64, rng)
+        compare(
+            "epfl multiplier", multiplier, aiger.load(str(path)), multiplier_names, lambda bits: bits, 64, rng
+        )
     )
     print(f"ours/py-aiger time per vector: {max(ratios):.3g}")
 

@@ -33,9 +33,7 @@ def main() -> None:
         word = "".join(rng.choice("01") for _ in range(size - 1))
         exact, exact_seconds = timed_run(simulator, word, "exact")
         approx, float_seconds = timed_run(simulator, word, "float64")
-        wrong = sum(
-            exact.ties[HEAD].of(i).tolist() != approx.ties[HEAD].of(i).tolist() for i in range(size)
-        )
+        wrong = sum(exact.ties[HEAD].of(i).tolist() != approx.ties[HEAD].of(i).tolist() for i in range(size))
         ratio = exact_seconds / float_seconds
         print(f"{size:>6} {exact_seconds:>9.3f} {float_seconds:>10.3f} {ratio:>7.2f} {wrong:>17} of {size}")
     print(f"exact/float64 at N={SIZES[-1]}: {ratio:.2f}")

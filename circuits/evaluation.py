@@ -41,9 +41,7 @@ def _input_assignment(circuit: Circuit, bits: Bits) -> dict[str, int]:
     else:
         bits = list(bits)
         if len(bits) != len(inputs):
-            raise CircuitError(
-                f"circuit {circuit.name!r} has {len(inputs)} inputs, got {len(bits)} bits"
-            )
+            raise CircuitError(f"circuit {circuit.name!r} has {len(inputs)} inputs, got {len(bits)} bits")
         assignment = dict(zip(inputs, bits, strict=True))
     for name, bit in assignment.items():
         if isinstance(bit, (str, bytes)) or bit not in (0, 1):

@@ -54,8 +54,9 @@ def exactly(n: int, k: int) -> Circuit:
     return b.build()
 
 
-def _alternating_parity(b: CircuitBuilder, terms: Sequence[str], weights: Sequence[int], unit: int,
-                        count: int) -> str:
+def _alternating_parity(
+    b: CircuitBuilder, terms: Sequence[str], weights: Sequence[int], unit: int, count: int
+) -> str:
     """Net for bit floor(L / unit) mod 2 of L = sum w_i x_i (all w_i >= 0), given L < (count + 1) unit.
 
     y_t = [L >= t unit] for t = 1..count and out = [y_1 - y_2 + y_3 - ... >= 1]: exactly the y_t with

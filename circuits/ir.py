@@ -221,12 +221,8 @@ class CircuitBuilder:
     def gate(self, op: Op | str, *fanin: str, name: str | None = None) -> str:
         return self.add(Gate(name or self._fresh_name(), Op(op), tuple(fanin)))
 
-    def threshold(
-        self, fanin: Sequence[str], weights: Sequence[int], t: int, name: str | None = None
-    ) -> str:
-        return self.add(
-            Gate(name or self._fresh_name(), Op.THRESHOLD, tuple(fanin), tuple(weights), int(t))
-        )
+    def threshold(self, fanin: Sequence[str], weights: Sequence[int], t: int, name: str | None = None) -> str:
+        return self.add(Gate(name or self._fresh_name(), Op.THRESHOLD, tuple(fanin), tuple(weights), int(t)))
 
     def output(self, net: str, name: str | None = None) -> str:
         out = name or net

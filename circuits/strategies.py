@@ -23,8 +23,14 @@ ALL_NON_SOURCE_OPS: tuple[Op, ...] = tuple(op for op in Op if op not in SOURCE_O
 
 
 def _check_arguments(
-    min_inputs: int, max_inputs: int, max_gates: int, ops: tuple[Op, ...], max_fanin: int,
-    allow_const: bool, max_weight: int, max_depth: int | None,
+    min_inputs: int,
+    max_inputs: int,
+    max_gates: int,
+    ops: tuple[Op, ...],
+    max_fanin: int,
+    allow_const: bool,
+    max_weight: int,
+    max_depth: int | None,
 ) -> None:
     if not 0 <= min_inputs <= max_inputs:
         raise CircuitError(f"need 0 <= min_inputs <= max_inputs, got {min_inputs}, {max_inputs}")

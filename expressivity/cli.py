@@ -116,7 +116,6 @@ def demo_command(max_n: int) -> None:
         approx = simulator.run(word, get_backend("float64"), record=False)
         key = ("prefix.layer1.attention", "retrieve")
         differ = sum(
-            exact.ties[key].of(i).tolist() != approx.ties[key].of(i).tolist()
-            for i in range(exact.positions)
+            exact.ties[key].of(i).tolist() != approx.ties[key].of(i).tolist() for i in range(exact.positions)
         )
         click.echo(f"{n:>6}  {exact.symbol:>7}  {approx.symbol:>7}  {differ} of {exact.positions} positions")

@@ -40,7 +40,12 @@ def test_size_fanin_histogram_stats():
     assert max_fanin(circuit) == 4
     assert gate_histogram(circuit) == {Op.INPUT: 2, Op.CONST: 1, Op.BUF: 1, Op.AND: 1, Op.OR: 1}
     assert stats(circuit) == CircuitStats(
-        inputs=2, outputs=1, size=3, depth=3, max_fanin=4, edges=7,
+        inputs=2,
+        outputs=1,
+        size=3,
+        depth=3,
+        max_fanin=4,
+        edges=7,
         histogram={Op.INPUT: 2, Op.CONST: 1, Op.BUF: 1, Op.AND: 1, Op.OR: 1},
     )
 

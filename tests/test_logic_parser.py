@@ -58,8 +58,10 @@ def test_the_issue_example():
         ("exists>=3 x. true", AtLeast(3, "x", Const(True))),
         ("exists >= 0 x. false", AtLeast(0, "x", Const(False))),
         # letter symbols: any one character after Q_
-        ("Q_1(x) | Q_((x) | Q_)(x) | Q_#(x)", Or(Or(Or(Letter("1", "x"), Letter("(", "x")), Letter(")", "x")),
-                                                 Letter("#", "x"))),
+        (
+            "Q_1(x) | Q_((x) | Q_)(x) | Q_#(x)",
+            Or(Or(Or(Letter("1", "x"), Letter("(", "x")), Letter(")", "x")), Letter("#", "x")),
+        ),
         # comments run to the end of the line
         ("# leading comment\nexists x. # the first position\n  Q_a(x) # holds a\n", Exists("x", A)),
         ("M2 x1 y_2. x1 = y_2", PairMajority("x1", "y_2", Equal("x1", "y_2"))),

@@ -129,4 +129,3 @@ def test_the_logic_package_imports_only_the_standard_library_numpy_and_hypothesi
                     assert module.startswith("expressivity.logic"), f"{path.name} imports {module}"
                 if root == "hypothesis":
                     assert path.name == "strategies.py", f"{path.name} imports hypothesis"
-

@@ -17,9 +17,9 @@ class Float64Backend:
     name = "float64"
 
     def embed(self, rows: Sequence[Sequence[Fraction]], tokens: np.ndarray) -> np.ndarray:
-        return np.array([[float(x) for x in row] for row in rows], dtype=np.float64).reshape(
-            len(rows), -1
-        )[tokens]
+        return np.array([[float(x) for x in row] for row in rows], dtype=np.float64).reshape(len(rows), -1)[
+            tokens
+        ]
 
     def view(self, h: np.ndarray, groups: Sequence[np.ndarray], centre: bool) -> np.ndarray:
         parts = []
