@@ -13,6 +13,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -39,7 +40,7 @@ def _one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """Compile, run and verify exact averaging-hard-attention transformers."""
+    """Exact averaging-hard-attention transformers: run model files, or the bundled demo."""
 
 
 @main.command("run")
@@ -78,11 +79,18 @@ def _ends_in_zero(word: str) -> bool:
 
 @main.command("demo")
 @click.option("--max-n", default=8, show_default=True, help="Check every word up to this length.")
+@click.option(
+    "--save",
+    "save_dir",
+    type=click.Path(file_okay=False),
+    help="Also write the bundled models as JSON model files into this folder.",
+)
 @_one_line_errors
-def demo_command(max_n: int) -> None:
+def demo_command(max_n: int, save_dir: str | None) -> None:
     """Run the bundled hand-built models exactly and against float64, and verify them.
 
-    Example: expressivity demo --max-n 6
+    Example: expressivity demo --max-n 6 --save models/  (then: expressivity run models/majority.json
+    --input 11010)
     """
     from expressivity.examples import count_hash_retrieve_model, majority_model
 
@@ -90,6 +98,11 @@ def demo_command(max_n: int) -> None:
         (majority_model(), _majority_reference),
         (count_hash_retrieve_model(), _ends_in_zero),
     ]
+    if save_dir is not None:
+        Path(save_dir).mkdir(parents=True, exist_ok=True)
+        for model, _ in cases:
+            serialize.save(model, Path(save_dir) / f"{model.name}.json")
+        click.echo(f"saved {', '.join(f'{m.name}.json' for m, _ in cases)} in {save_dir}")
     click.echo(f"{'model':<22}{'layers':>7}{'heads':>6}{'width':>6}{'params':>7}  verification")
     for model, reference in cases:
         simulator = Simulator(model)
