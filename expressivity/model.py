@@ -404,8 +404,6 @@ class Model:
                             raise ModelError(f"{place}: writes unknown coordinate {label!r}")
                     if len(set(sub.writes)) != len(sub.writes):
                         raise ModelError(f"{place}: writes a coordinate twice")
-        if self.block and self.loops(1) < 0:
-            raise ModelError("loop count must be non-negative")
         if self.unembedding and len(self.unembedding) != len(self.symbols):
             raise ModelError(
                 f"unembedding has {len(self.unembedding)} rows but there are {len(self.symbols)} symbols"

@@ -266,10 +266,6 @@ class RadicalArray:
         num[0] = num[0] + (den // int(bias_den))[:, None] * _objects(np.asarray(bias_num))[None, :]
         return RadicalArray(num, self.rad.copy(), den)
 
-    def scale_rows(self, numer: np.ndarray, denom: np.ndarray) -> RadicalArray:
-        """Multiply row i by the positive rational numer[i] / denom[i]."""
-        return RadicalArray(self.num * _objects(numer)[None, :, None], self.rad.copy(), self.den * denom)
-
     def sum_cols(self) -> RadicalArray:
         return RadicalArray(self.num.sum(axis=2, keepdims=True), self.rad.copy(), self.den.copy())
 
