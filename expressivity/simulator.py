@@ -35,6 +35,14 @@ class _CompiledHead(_Sublayer):
     value: CompiledMatrix
     mask: str
     uniform: bool
+    kind = "head"
+
+    def apply(self, backend: Backend, z: Any) -> tuple[Any, Any]:
+        """(mean of V z over each tie set, the tie sets)."""
+        q = backend.linear(z, self.query, None)
+        k = backend.linear(z, self.key, None)
+        v = backend.linear(z, self.value, None)
+        return backend.attend(q, k, v, self.mask, self.uniform)
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,12 @@ class _CompiledFFN(_Sublayer):
     b1: tuple
     w2: CompiledMatrix
     b2: tuple
+    kind = "ffn"
+
+    def apply(self, backend: Backend, z: Any) -> tuple[Any, None]:
+        """(W2 ReLU(W1 z + b1) + b2, no tie sets)."""
+        hidden = backend.relu(backend.linear(z, self.w1, self.b1))
+        return backend.linear(hidden, self.w2, self.b2), None
 
 
 class Simulator:
@@ -58,6 +72,11 @@ class Simulator:
         ]
         self._unembedding = CompiledMatrix.of(model.unembedding, model.width) if model.unembedding else None
         self._scratch = np.array([index[label] for label in model.scratch], dtype=np.intp)
+        self._kind_index = {kind: k for k, kind in enumerate(model.kinds)}
+        zero = Fraction(0)
+        self._kind_rows = [
+            [model.embedding.get(kind, {}).get(label, zero) for label in model.labels] for kind in model.kinds
+        ]
 
     def _base(self, sub: Head | FFN) -> dict[str, Any]:
         groups = tuple(np.array([self._index[x] for x in g], dtype=np.intp) for g in sub.view.groups)
@@ -105,10 +124,8 @@ class Simulator:
             check_scratch = backend.name == "exact"
         tokens = model.tokens(word)
         loops = model.loops(len(word))
-        zero = Fraction(0)
-        kinds = {kind: k for k, kind in enumerate(model.kinds)}
-        rows = [[model.embedding.get(kind, {}).get(label, zero) for label in model.labels] for kind in kinds]
-        h = backend.embed(rows, np.array([kinds[kind] for kind in tokens], dtype=np.intp))
+        token_kinds = np.array([self._kind_index[kind] for kind in tokens], dtype=np.intp)
+        h = backend.embed(self._kind_rows, token_kinds)
         trace = Trace(model.name, backend, word, tokens, model.labels, loops)
         trace.steps.append(Step("embed", 0, "embedding", None, h))
         for section, layers in self._sections:
@@ -116,9 +133,9 @@ class Simulator:
             for iteration in range(repeats):
                 loop_index = iteration if section == "block" else None
                 for number, (heads, ffns) in enumerate(layers):
-                    where = f"{section}{'' if loop_index is None else f'[{loop_index}]'} layer {number}"
-                    h = self._attention(backend, h, heads, trace, section, number, loop_index, where, record)
-                    h = self._feedforward(backend, h, ffns, trace, section, number, loop_index, where, record)
+                    for sublayer, subs in (("attention", heads), ("ffn", ffns)):
+                        step = Step(section, number, sublayer, loop_index, None)
+                        h = self._sublayer(backend, h, subs, step, trace, record)
                     trace.layers_run += 1
                 if section == "block" and check_scratch and len(self._scratch):
                     self._check_scratch(backend, h, iteration)
@@ -137,43 +154,26 @@ class Simulator:
             trace.outputs[tap.name] = int(backend.exceeds_half(h, position, self._index[tap.label]))
         return trace
 
-    def _attention(self, backend, h, heads, trace, section, number, loop_index, where, record):
-        if not heads:
+    def _sublayer(self, backend, h, subs, step: Step, trace: Trace, record: bool):
+        """Every sublayer in `subs` reads the same h through its view; their outputs are added together."""
+        if not subs:
             return h
         updates = []
-        step_name = Step(section, number, "attention", loop_index, None).name
-        for head in heads:
+        for sub in subs:
             try:
-                z = backend.view(h, head.groups, head.centre)
+                z = backend.view(h, sub.groups, sub.centre)
             except SimulationError as err:
-                raise SimulationError(f"{where} head {head.name!r}: {err}") from None
-            q = backend.linear(z, head.query, None)
-            k = backend.linear(z, head.key, None)
-            v = backend.linear(z, head.value, None)
-            out, ties = backend.attend(q, k, v, head.mask, head.uniform)
-            trace.ties[(step_name, head.name)] = ties
-            updates.append((head.writes, out))
+                loop = "" if step.iteration is None else f"[{step.iteration}]"
+                place = f"{step.section}{loop} layer {step.layer} {sub.kind} {sub.name!r}"
+                raise SimulationError(f"{place}: {err}") from None
+            out, ties = sub.apply(backend, z)
+            if ties is not None:
+                trace.ties[(step.name, sub.name)] = ties
+            updates.append((sub.writes, out))
         for writes, out in updates:
             h = backend.scatter_add(h, writes, out)
         if record:
-            trace.steps.append(Step(section, number, "attention", loop_index, h))
-        return h
-
-    def _feedforward(self, backend, h, ffns, trace, section, number, loop_index, where, record):
-        if not ffns:
-            return h
-        updates = []
-        for ffn in ffns:
-            try:
-                z = backend.view(h, ffn.groups, ffn.centre)
-            except SimulationError as err:
-                raise SimulationError(f"{where} ffn {ffn.name!r}: {err}") from None
-            hidden = backend.relu(backend.linear(z, ffn.w1, ffn.b1))
-            updates.append((ffn.writes, backend.linear(hidden, ffn.w2, ffn.b2)))
-        for writes, out in updates:
-            h = backend.scatter_add(h, writes, out)
-        if record:
-            trace.steps.append(Step(section, number, "ffn", loop_index, h))
+            trace.steps.append(Step(step.section, step.layer, step.sublayer, step.iteration, h))
         return h
 
     def _check_scratch(self, backend, h, iteration: int) -> None:
