@@ -67,6 +67,9 @@ def int_matmul(a: np.ndarray, b: np.ndarray, as_object: bool = True) -> np.ndarr
     return product.astype(object) if as_object else product
 
 
+_gcd = np.frompyfunc(gcd, 2, 1)  # on Python ints: never overflows, unlike np.gcd on numpy integers
+
+
 def _gcd_reduce(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     return np.gcd.reduce(values, axis=axis) if values.size else values
 
@@ -313,24 +316,13 @@ class RadicalArray:
         for t in range(self.slots):
             rational_part = rational_part + (num[t] * num[t]).sum(axis=1) * self.rad[t]
         self._check_cross_terms(num)
-        out_num = np.zeros_like(num)
-        out_rad = np.zeros_like(self.rad)
-        out_den = np.ones(rows, dtype=object)
-        for i in range(rows):
-            a = int(rational_part[i])
-            if a == 0:
-                out_rad[0, i] = 1
-                continue
-            s, r = squarefree_split(a)
-            out_den[i] = s * r
-            for t in range(self.slots):
-                rt = int(self.rad[t, i])
-                if rt == 0:
-                    continue
-                g = gcd(rt, r)
-                out_rad[t, i] = (rt // g) * (r // g)
-                out_num[t, i] = num[t, i] * g
-        return RadicalArray(*_rational_slot_first(out_num, out_rad), out_den)
+        splits = {a: squarefree_split(a) for a in set(rational_part.tolist()) if a != 0}
+        roots = np.array([splits[a][0] if a else 1 for a in rational_part.tolist()], dtype=object)
+        radicand = np.array([splits[a][1] if a else 1 for a in rational_part.tolist()], dtype=object)
+        g = _gcd(self.rad, radicand[None, :])
+        out_rad = (self.rad // g) * (radicand[None, :] // g)
+        out_num = num * g[:, :, None]
+        return RadicalArray(*_rational_slot_first(out_num, out_rad), roots * radicand)
 
     def _check_cross_terms(self, num: np.ndarray) -> None:
         """The irrational part of ||y||^2 is sum_{t<u} 2 <y_t, y_u> sqrt(r_t r_u): it must vanish."""
