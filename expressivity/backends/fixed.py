@@ -106,10 +106,10 @@ class FixedBackend:
             else:
                 scores = _round_ratio(raw.astype(object), self.scale)
             visible = visible_matrix(mask, size)
-            masked = np.where(visible, scores, None)
-            # dtype=object: one row maximum beyond int64 would make numpy round every maximum to float64.
-            maxima = [max((x for x in row if x is not None), default=0) for row in masked]
-            best = np.array(maxima, dtype=object)
+            # Invisible scores become one below the smallest score, so they never reach a row maximum;
+            # the maxima keep the scores' integer dtype (int64, or object for big ones), never float.
+            floor = scores.min(initial=0) - 1
+            best = np.where(visible, scores, floor).max(axis=1, initial=floor)
             ties = visible & (scores == best[:, None])
         counts = ties.sum(axis=1)
         sums = int_matmul(ties.astype(np.int64), v)
