@@ -155,6 +155,16 @@ class _Reader:
                 raise self.fail(f"{where}.{key}[{k}]", f'expected an object {{label: "p/q"}}, got {row!r}')
         return rows
 
+    def objects(self, data: dict, key: str, where: str) -> list[tuple[str, dict]]:
+        """The JSON objects in the (optional) list data[key], each with its location for messages."""
+        found = []
+        for k, item in enumerate(self.field(data, key, list, where, [])):
+            at = f"{where}.{key}[{k}]" if where else f"{key}[{k}]"
+            if not isinstance(item, dict):
+                raise self.fail(at, f"expected an object, got {item!r}")
+            found.append((at, item))
+        return found
+
     def view(self, data: dict, where: str) -> View:
         view = self.field(data, "view", dict, where)
         groups = self.field(view, "groups", list, f"{where}.view")
@@ -167,10 +177,7 @@ class _Reader:
         if not isinstance(data, dict):
             raise self.fail(where, f"expected an object, got {data!r}")
         heads = []
-        for k, h in enumerate(self.field(data, "heads", list, where, [])):
-            at = f"{where}.heads[{k}]"
-            if not isinstance(h, dict):
-                raise self.fail(at, "expected an object")
+        for at, h in self.objects(data, "heads", where):
             heads.append(
                 Head(
                     self.field(h, "name", str, at),
@@ -183,10 +190,7 @@ class _Reader:
                 )
             )
         ffns = []
-        for k, f in enumerate(self.field(data, "ffns", list, where, [])):
-            at = f"{where}.ffns[{k}]"
-            if not isinstance(f, dict):
-                raise self.fail(at, "expected an object")
+        for at, f in self.objects(data, "ffns", where):
             ffns.append(
                 FFN(
                     self.field(f, "name", str, at),
@@ -209,10 +213,7 @@ class _Reader:
             raise self.fail("version", f"this program reads version {VERSION}, got {data.get('version')!r}")
         loops = self.field(data, "loops", dict, "", {})
         outputs = []
-        for k, tap in enumerate(self.field(data, "outputs", list, "", [])):
-            at = f"outputs[{k}]"
-            if not isinstance(tap, dict):
-                raise self.fail(at, "expected an object")
+        for at, tap in self.objects(data, "outputs", ""):
             outputs.append(
                 OutputTap(
                     self.field(tap, "name", str, at),
