@@ -48,9 +48,9 @@ class _CompiledHead(_Sublayer):
 @dataclass(frozen=True)
 class _CompiledFFN(_Sublayer):
     w1: CompiledMatrix
-    b1: tuple
+    b1: CompiledMatrix | None
     w2: CompiledMatrix
-    b2: tuple
+    b2: CompiledMatrix | None
     kind = "ffn"
 
     def apply(self, backend: Backend, z: Any) -> tuple[Any, None]:
@@ -103,9 +103,9 @@ class Simulator:
                 _CompiledFFN(
                     **self._base(ffn),
                     w1=CompiledMatrix.of(ffn.w1, len(ffn.view.columns)),
-                    b1=ffn.b1,
+                    b1=CompiledMatrix.bias(ffn.b1),
                     w2=CompiledMatrix.of(ffn.w2, len(ffn.w1)),
-                    b2=ffn.b2,
+                    b2=CompiledMatrix.bias(ffn.b2),
                 )
             )
         return heads, ffns

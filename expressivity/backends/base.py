@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from math import lcm
 from typing import Any, Protocol
 
@@ -35,11 +36,16 @@ class CompiledMatrix:
         ).reshape(len(rows), width)
         return cls(num, den, tuple(tuple(row) for row in rows))
 
-    @property
+    @cached_property
     def floats(self) -> np.ndarray:
         return np.array([[float(x) for x in row] for row in self.values], dtype=np.float64).reshape(
             self.num.shape
         )
+
+    @classmethod
+    def bias(cls, values: Sequence[Fraction]) -> CompiledMatrix | None:
+        """A bias vector as a 1-row matrix, or None when it is zero (nothing to add)."""
+        return cls.of([values], len(values)) if any(values) else None
 
     @property
     def is_zero(self) -> bool:
@@ -102,7 +108,9 @@ class Backend(Protocol):
 
     def view(self, h: Any, groups: Sequence[np.ndarray], centre: bool) -> Any: ...
 
-    def linear(self, z: Any, weights: CompiledMatrix, bias: Sequence[Fraction] | None) -> Any: ...
+    def linear(self, z: Any, weights: CompiledMatrix, bias: CompiledMatrix | None) -> Any:
+        """z W^T (+ b): `bias` is a 1-row matrix, or None for no bias."""
+        ...
 
     def relu(self, x: Any) -> Any: ...
 

@@ -1,15 +1,18 @@
 """exact: the square-root field, decided exactly (DESIGN §3).
 
 Activations are `RadicalArray`s. Every decision is exact: ReLU and readout use certified signs, and a
-head's tie set is decided in two stages that never trust a float:
+head's tie set is decided in stages that never trust a float:
 
-1. a float64 *shadow* of the scores with a rigorous error bound B_ij (Cauchy-Schwarz on the shadows'
-   own error bounds plus the gamma_d bound of a length-d dot product) discards every j whose upper bound
-   s_ij + B_ij is below the best lower bound max_j (s_ij - B_ij) -- those cannot be maximal;
-2. the remaining candidates are compared exactly; a row with a single candidate needs nothing more.
+1. a float64 *shadow* of the scores with a rigorous per-row error bound B_i (Cauchy-Schwarz on the
+   shadows' own error bounds plus the gamma_d bound of a length-d dot product) discards every j whose
+   shadow score is below max_j shadow - 2 B_i: those cannot be maximal. A row with one candidate is done;
+   a row whose query is exactly zero ties over its whole visible set;
+2. rows with many candidates try the hash-join: when all keys have the same norm, a key that attains
+   Cauchy-Schwarz equality with the query (checked exactly) ties with exactly the keys equal to it;
+3. the remaining candidates are compared exactly.
 
 Heads whose scores are all zero by construction (Q = 0 or K = 0) average over the visible set by exact
-prefix sums. Means over tie sets whose rows share one radical structure are integer segment sums.
+prefix sums. Means over tie sets are integer segment sums over a radical basis shared by the rows.
 """
 
 from __future__ import annotations
@@ -43,15 +46,9 @@ class ExactBackend:
                 raise SimulationError(f"norm group {k}: position {err.row}: {err}") from None
         return parts[0] if len(parts) == 1 else RadicalArray.concat_cols(parts)
 
-    def linear(
-        self, z: RadicalArray, weights: CompiledMatrix, bias: Sequence[Fraction] | None
-    ) -> RadicalArray:
+    def linear(self, z: RadicalArray, weights: CompiledMatrix, bias: CompiledMatrix | None) -> RadicalArray:
         out = z.matmul(weights.num, weights.den)
-        if bias is not None and any(bias):
-            den = lcm(1, *(b.denominator for b in bias))
-            numerators = np.array([b.numerator * (den // b.denominator) for b in bias], dtype=object)
-            out = out.add_row_vector(numerators, den)
-        return out
+        return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
 
     def relu(self, x: RadicalArray) -> RadicalArray:
         return x.where_rows_cols(x.sign() > 0)

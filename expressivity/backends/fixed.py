@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from math import isqrt, lcm
+from math import isqrt
 
 import numpy as np
 
@@ -75,14 +75,12 @@ class FixedBackend:
             parts.append(np.where(ss == 0, 0, part).astype(object))
         return np.concatenate(parts, axis=1)
 
-    def linear(self, z: np.ndarray, weights: CompiledMatrix, bias: Sequence[Fraction] | None) -> np.ndarray:
+    def linear(self, z: np.ndarray, weights: CompiledMatrix, bias: CompiledMatrix | None) -> np.ndarray:
         product = int_matmul(z, weights.num.T)
-        if bias is None or not any(bias):
+        if bias is None:
             return self._checked(_round_ratio(product, weights.den), "a linear map")
-        bias_den = lcm(1, *(b.denominator for b in bias))
-        bias_num = np.array([b.numerator * (bias_den // b.denominator) for b in bias], dtype=object)
-        numer = product * bias_den + weights.den * bias_num[None, :] * self.scale
-        return self._checked(_round_ratio(numer, weights.den * bias_den), "a linear map")
+        numer = product * bias.den + weights.den * bias.num[0][None, :] * self.scale
+        return self._checked(_round_ratio(numer, weights.den * bias.den), "a linear map")
 
     def relu(self, x: np.ndarray) -> np.ndarray:
         return np.where(x > 0, x, 0).astype(object)

@@ -31,11 +31,9 @@ class Float64Backend:
             parts.append(np.divide(x, norm, out=np.zeros_like(x), where=norm != 0))
         return np.concatenate(parts, axis=1)
 
-    def linear(self, z: np.ndarray, weights: CompiledMatrix, bias: Sequence[Fraction] | None) -> np.ndarray:
+    def linear(self, z: np.ndarray, weights: CompiledMatrix, bias: CompiledMatrix | None) -> np.ndarray:
         out = z @ weights.floats.T
-        if bias is not None:
-            out = out + np.array([float(b) for b in bias])
-        return out
+        return out if bias is None else out + bias.floats[0]
 
     def relu(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0.0)
