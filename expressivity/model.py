@@ -22,6 +22,17 @@ Rational = Fraction | int | str
 MatrixLike = Sequence[Sequence[Rational]] | Sequence[Mapping[str, Rational]]
 
 
+def _integer_root(value: int, root: int) -> int:
+    """floor(value^(1/root)) for value >= 0, exactly."""
+    low, high = 0, 1
+    while high**root <= value:
+        high *= 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if middle**root <= value else (low, middle)
+    return low
+
+
 class ModelError(ValueError):
     """An inconsistent model; the message names the part (layer, head, matrix, label)."""
 
@@ -293,6 +304,7 @@ class Model:
     tail: tuple[str, ...] = ()
     name: str = "model"
     metadata: Mapping[str, object] = field(default_factory=dict)
+    size_root: int = 1
 
     def __init__(
         self,
@@ -312,6 +324,7 @@ class Model:
         tail: Iterable[str] = (),
         name: str = "model",
         metadata: Mapping[str, object] | None = None,
+        size_root: int = 1,
     ) -> None:
         set_ = object.__setattr__
         set_(self, "alphabet", tuple(alphabet))
@@ -328,6 +341,9 @@ class Model:
         set_(self, "tail", tuple(tail))
         set_(self, "name", name)
         set_(self, "metadata", dict(metadata or {}))
+        if isinstance(size_root, bool) or not isinstance(size_root, Integral) or size_root < 1:
+            raise ModelError(f"size_root must be a positive integer, got {size_root!r}")
+        set_(self, "size_root", int(size_root))
         self._validate_vocabulary()
         set_(self, "embedding", self._embedding(embedding))
         set_(self, "unembedding", _matrix(unembedding, self.labels, "unembedding"))
@@ -344,9 +360,15 @@ class Model:
     def sections(self) -> tuple[tuple[str, tuple[Layer, ...]], ...]:
         return (("prefix", self.prefix), ("block", self.block), ("suffix", self.suffix))
 
+    def size(self, length: int) -> int:
+        """The size parameter s of a word of `length` symbols, which t and r are polynomials in:
+        s = floor(length^(1/size_root)). It is the length itself unless a construction reads a
+        structured input (a graph on s vertices given by s^2 + s symbols has size_root = 2)."""
+        return _integer_root(length, self.size_root)
+
     def sequence_length(self, n: int) -> int:
-        """N = 1 + n + t(n) + len(tail)."""
-        return 1 + n + self.padding(n) + len(self.tail)
+        """N = 1 + n + t(s) + len(tail), s = size(n)."""
+        return 1 + n + self.padding(self.size(n)) + len(self.tail)
 
     def tokens(self, word: str) -> list[str]:
         """The token kinds of the run on `word`; raises InputError for a symbol outside the alphabet."""
@@ -356,7 +378,7 @@ class Model:
                     f"symbol {symbol!r} at input position {position} is not in the alphabet "
                     f"{{{', '.join(self.alphabet)}}}"
                 )
-        return ["BOS", *word, *["PAD"] * self.padding(len(word)), *self.tail]
+        return ["BOS", *word, *["PAD"] * self.padding(self.size(len(word))), *self.tail]
 
     def _validate_vocabulary(self) -> None:
         if len(set(self.labels)) != len(self.labels):
@@ -416,8 +438,8 @@ class Model:
                 raise ModelError(f"scratch coordinate {label!r} is not a residual coordinate")
 
     def layer_count(self, n: int) -> int:
-        """Layers run at input length n: prefix + r(n) * block + suffix."""
-        return len(self.prefix) + self.loops(n) * len(self.block) + len(self.suffix)
+        """Layers run at input length n: prefix + r(s) * block + suffix, s = size(n)."""
+        return len(self.prefix) + self.loops(self.size(n)) * len(self.block) + len(self.suffix)
 
     def parameter_count(self) -> int:
         count = sum(len(row) for row in self.embedding.values()) + len(self.unembedding) * self.width

@@ -83,6 +83,7 @@ def model_to_dict(model: Model) -> dict[str, Any]:
             k: {label: _rational(v) for label, v in row.items() if v} for k, row in model.embedding.items()
         },
         "padding": list(model.padding.coefficients),
+        "size_root": model.size_root,
         "loops": {
             "value": model.loops.value,
             "coefficient": model.loops.coefficient,
@@ -245,6 +246,7 @@ class _Reader:
                 fixed=self.field(loops, "fixed", bool, "loops", False),
             ),
             padding=Padding(self.field(data, "padding", list, "", [])),
+            size_root=self.field(data, "size_root", int, "", 1),
             symbols=self.strings(data, "symbols", "", ["reject", "accept"]),
             unembedding=self.rows(data, "unembedding", "") if "unembedding" in data else (),
             outputs=outputs,

@@ -123,7 +123,7 @@ class Simulator:
         if check_scratch is None:
             check_scratch = backend.name == "exact"
         tokens = model.tokens(word)
-        loops = model.loops(len(word))
+        loops = model.loops(model.size(len(word)))
         token_kinds = np.array([self._kind_index[kind] for kind in tokens], dtype=np.intp)
         h = backend.embed(self._kind_rows, token_kinds)
         trace = Trace(model.name, backend, word, tokens, model.labels, loops)

@@ -497,3 +497,28 @@ def test_output_tap_outside_the_run(position):
         SimulationError, match=rf"output 'late' reads position {position}, but the run has 4 positions"
     ):
         run(built, "110")
+
+
+
+@given(st.integers(0, 10**6), st.integers(1, 4))
+def test_size_is_the_integer_root_of_the_length(length, root):
+    size = Model(alphabet="01", labels=["c"], embedding={}, size_root=root).size(length)
+    assert size**root <= length < (size + 1) ** root
+
+
+def test_padding_and_loops_are_polynomials_in_the_size(tmp_path):
+    model = Model(
+        alphabet="01",
+        labels=["c"],
+        embedding={},
+        padding=Padding([0, 0, 0, 1]),
+        loops=LoopCount(coefficient=1, power=1),
+        size_root=2,
+    )
+    # a graph on 3 vertices given by 3^2 + 3 = 12 symbols: size 3, padding 27, ceil(log2 3) = 2 loops
+    assert model.tokens("0" * 12).count("PAD") == 27
+    assert model.layer_count(12) == 0 and model.loops(model.size(12)) == 2
+    save(model, tmp_path / "m.json")
+    assert load(tmp_path / "m.json").size_root == 2
+    with pytest.raises(ModelError, match="size_root"):
+        Model(alphabet="01", labels=["c"], embedding={}, size_root=0)
