@@ -74,6 +74,7 @@ class Simulator:
         self._scratch = np.array([index[label] for label in model.scratch], dtype=np.intp)
         self._kind_index = {kind: k for k, kind in enumerate(model.kinds)}
         zero = Fraction(0)
+        self._kind_tables: dict[tuple[str, int | None], Any] = {}
         self._kind_rows = [
             [model.embedding.get(kind, {}).get(label, zero) for label in model.labels] for kind in model.kinds
         ]
@@ -125,7 +126,10 @@ class Simulator:
         tokens = model.tokens(word)
         loops = model.loops(model.size(len(word)))
         token_kinds = np.array([self._kind_index[kind] for kind in tokens], dtype=np.intp)
-        h = backend.embed(self._kind_rows, token_kinds)
+        key = (backend.name, getattr(backend, "bits", None))
+        if key not in self._kind_tables:
+            self._kind_tables[key] = backend.kind_table(self._kind_rows)
+        h = backend.embed(self._kind_tables[key], token_kinds)
         trace = Trace(model.name, backend, word, tokens, model.labels, loops)
         trace.steps.append(Step("embed", 0, "embedding", None, h))
         for section, layers in self._sections:

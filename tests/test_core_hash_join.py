@@ -89,3 +89,21 @@ def test_equal_scores_from_different_keys_fall_back_to_exact_comparison():
         patch.setattr(exact, "_HASH_JOIN_MIN_PAIRS_PER_ROW", 0)
         ties = tie_sets(q, k, "unmasked", hash_join=True)
     assert [ties.of(i).tolist() for i in range(3)] == [[0, 1]] * 3
+
+
+@given(keys=st.lists(st.integers(0, 4), min_size=1, max_size=30), data=st.data(), mask=MASKS)
+def test_lookup_of_rational_unit_ids_matches_the_dense_path(keys, data, mask):
+    """Rational unit ids (the circuit compiler's keys) take the vectorised class lookup; queries that
+    match no visible key (absent ids, or only later keys under a causal mask) go to the dense path."""
+    from expressivity.compile.gadgets import unit_id
+
+    size = len(keys)
+    queries = data.draw(st.lists(st.integers(0, 6), min_size=size, max_size=size))
+    q = RadicalArray.from_fractions([unit_id(v) for v in queries])
+    k = RadicalArray.from_fractions([unit_id(v) for v in keys])
+    looked_up, plain = tie_sets(q, k, mask, hash_join=True), tie_sets(q, k, mask, hash_join=False)
+    for i in range(size):
+        matches = [j for j in range(visible_range(mask, i, size)) if keys[j] == queries[i]]
+        if matches:
+            assert looked_up.of(i).tolist() == matches
+        assert looked_up.of(i).tolist() == plain.of(i).tolist()

@@ -102,8 +102,12 @@ class Backend(Protocol):
 
     name: str
 
-    def embed(self, rows: Sequence[Sequence[Fraction]], tokens: np.ndarray) -> Any:
-        """The residual stream: row tokens[i] of `rows` (one row per token kind) at position i."""
+    def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> Any:
+        """The embedding rows (one per token kind) in the backend's numbers; built once per model."""
+        ...
+
+    def embed(self, table: Any, tokens: np.ndarray) -> Any:
+        """The residual stream: row tokens[i] of the kind table at position i."""
         ...
 
     def view(self, h: Any, groups: Sequence[np.ndarray], centre: bool) -> Any: ...

@@ -24,7 +24,14 @@ from math import lcm
 import numpy as np
 
 from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets, visible_matrix
-from expressivity.numbers.radical_array import NestedRadicalError, RadicalArray
+from expressivity.numbers.radical_array import (
+    NestedRadicalError,
+    RadicalArray,
+    running_total,
+    segment_totals,
+    times,
+    total,
+)
 from expressivity.numbers.sqrtfield import SqrtNumber
 
 _U = 2.0**-53
@@ -34,8 +41,11 @@ _HASH_JOIN_MIN_PAIRS_PER_ROW = 8
 class ExactBackend:
     name = "exact"
 
-    def embed(self, rows: Sequence[Sequence[Fraction]], tokens: np.ndarray) -> RadicalArray:
-        return RadicalArray.from_fractions(rows).take_rows(tokens)
+    def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> RadicalArray:
+        return RadicalArray.from_fractions(rows)
+
+    def embed(self, table: RadicalArray, tokens: np.ndarray) -> RadicalArray:
+        return table.take_rows(tokens)
 
     def view(self, h: RadicalArray, groups: Sequence[np.ndarray], centre: bool) -> RadicalArray:
         parts = []
@@ -55,7 +65,7 @@ class ExactBackend:
 
     def scatter_add(self, h: RadicalArray, columns: np.ndarray, delta: RadicalArray) -> RadicalArray:
         width = h.shape[1]
-        num = np.zeros((delta.slots, delta.shape[0], width), dtype=object)
+        num = np.zeros((delta.slots, delta.shape[0], width), dtype=delta.num.dtype)
         num[:, :, columns] = delta.num
         return h + RadicalArray(num, delta.rad.copy(), delta.den.copy(), canonical=True)
 
@@ -94,7 +104,91 @@ def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def tie_sets(q: RadicalArray, k: RadicalArray, mask: str, hash_join: bool = True) -> TieSets:
-    """Exact argmax sets of s_ij = q_i . k_j over the visible j (see the module docstring).
+    """Exact argmax sets of s_ij = q_i . k_j over the visible j.
+
+    With `hash_join`, rows are first tried by the O(N log N) lookup of `_lookup_ties` (queries equal to a
+    key, all keys of one norm); the rows it cannot settle, or all rows without `hash_join`, go to
+    `_dense_ties`, which compares float shadows with certified bounds and then exact values.
+    """
+    size = q.shape[0]
+    if hash_join and size:
+        found = _lookup_ties(q, k, mask)
+        if found is not None:
+            solved, indptr, indices = found
+            if solved.all():
+                return TieSets(mask, size, indptr, indices)
+            rows = np.nonzero(~solved)[0]
+            return _merge(mask, solved, indptr, indices, rows, _dense_ties(q, k, mask, rows, hash_join))
+    return TieSets.from_matrix(mask, _dense_ties(q, k, mask, np.arange(size), hash_join))
+
+
+def _merge(
+    mask: str,
+    solved: np.ndarray,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    rows: np.ndarray,
+    dense: np.ndarray,
+) -> TieSets:
+    """One CSR from the lookup's solved rows and a dense boolean block for the other rows."""
+    size = len(solved)
+    local, cols = np.nonzero(dense)
+    sizes = np.diff(indptr)
+    sizes[rows] = np.bincount(local, minlength=len(rows))
+    owner = np.concatenate([np.repeat(np.arange(size), np.diff(indptr)), rows[local]])
+    members = np.concatenate([indices, cols])
+    order = np.lexsort((members, owner))
+    merged = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=merged[1:])
+    return TieSets(mask, size, merged, members[order].astype(np.int64))
+
+
+def _squared_norms_equal(x: RadicalArray, reference: RadicalArray) -> np.ndarray:
+    """Per row of x: is ||x_i||^2 == ||reference_0||^2, exactly?"""
+    norms = (x * x).sum_cols()
+    first = (reference * reference).sum_cols().take_rows(np.zeros(x.shape[0], dtype=np.intp))
+    return (norms - first).is_zero()[:, 0]
+
+
+def _lookup_ties(
+    q: RadicalArray, k: RadicalArray, mask: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The tie sets of rows whose query equals some visible key, when every key has the same norm c and
+    that query has norm c too (the usual case: hashes and ids, which are unit vectors).
+
+    By Cauchy-Schwarz s_ij = q_i . k_j <= ||q_i|| ||k_j|| = c^2 with equality iff k_j = q_i, so the tie
+    set of such a row is exactly the set of visible keys equal to q_i: rows are grouped by their
+    canonical forms (`equal_row_classes`), keys sorted by (class, position), and each row's tie set is a
+    slice of that order, cut at its own position under a causal or strict mask. Returns (solved rows,
+    CSR indptr and indices, empty for unsolved rows), or None when the key norms differ.
+    """
+    size = q.shape[0]
+    if not np.all(_squared_norms_equal(k, k)):
+        return None
+    norm_ok = _squared_norms_equal(q, k)
+    classes = equal_row_classes(RadicalArray.concat_rows([k, q]))
+    key_class, query_class = classes[:size], classes[size:]
+    position = np.arange(size)
+    composite = key_class * (size + 1) + position
+    order = np.argsort(composite, kind="stable")
+    sorted_composite = composite[order]
+    starts = np.searchsorted(sorted_composite, query_class * (size + 1), side="left")
+    if mask == "unmasked":
+        ends = np.searchsorted(sorted_composite, query_class * (size + 1) + size, side="right")
+    else:
+        side = "right" if mask == "causal" else "left"
+        ends = np.searchsorted(sorted_composite, query_class * (size + 1) + position, side=side)
+    solved = norm_ok & (ends > starts)
+    sizes = np.where(solved, ends - starts, 0)
+    indptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=indptr[1:])
+    offsets = np.arange(indptr[-1]) - np.repeat(indptr[:-1] - starts, sizes)
+    return solved, indptr, order[offsets].astype(np.int64)
+
+
+def _dense_ties(q: RadicalArray, k: RadicalArray, mask: str, rows: np.ndarray, hash_join: bool) -> np.ndarray:
+    """Tie sets of the given rows as a boolean (len(rows), N) block, by certified float shadows and exact
+    comparison of the surviving candidates.
 
     With shadows q^, k^ and error norms e_i >= ||q_i - q^_i||, f_j >= ||k_j - k^_j||, Cauchy-Schwarz and
     the dot-product rounding bound gamma_d give |s_ij - fl(q^_i . k^_j)| <= B_i, where
@@ -105,9 +199,10 @@ def tie_sets(q: RadicalArray, k: RadicalArray, mask: str, hash_join: bool = True
     many candidates on average, since hashing the keys costs O(N)), then exact comparison.
     """
     size, dim = q.shape
+    q = q.take_rows(rows)
     q_hat, q_err = _shadow(q)
     k_hat, k_err = _shadow(k)
-    visible = visible_matrix(mask, size)
+    visible = visible_matrix(mask, size)[rows]
     with np.errstate(invalid="ignore", over="ignore"):  # inf and nan are dealt with below
         scores = q_hat @ k_hat.T
         q_norm = np.sqrt((q_hat * q_hat).sum(axis=1))
@@ -118,7 +213,7 @@ def tie_sets(q: RadicalArray, k: RadicalArray, mask: str, hash_join: bool = True
         bound = bound * (1 + 8 * (dim + 4) * _U)
         bound[~np.isfinite(bound)] = np.inf
         scores[~visible] = -np.inf
-        best = scores.max(axis=1)
+        best = scores.max(axis=1, initial=-np.inf)
         threshold = best - 2 * bound - 1e-300
         candidates = visible & (scores >= threshold[:, None])
     # A shadow too large for float64 (inf, or nan from inf - inf) decides nothing: all visible j go exact.
@@ -129,24 +224,30 @@ def tie_sets(q: RadicalArray, k: RadicalArray, mask: str, hash_join: bool = True
     counts = candidates.sum(axis=1)
     exact_rows = (counts > 1) & ~zero_query  # even with a zero bound: an underflowed shadow proves nothing
     ties = candidates
-    rows = np.nonzero(exact_rows)[0]
-    if rows.size and hash_join and counts[rows].sum() > _HASH_JOIN_MIN_PAIRS_PER_ROW * rows.size:
-        joined = _hash_join_ties(q, k, visible[rows], np.where(candidates[rows], scores[rows], -np.inf), rows)
+    local = np.nonzero(exact_rows)[0]
+    if local.size and hash_join and counts[local].sum() > _HASH_JOIN_MIN_PAIRS_PER_ROW * local.size:
+        local_scores = np.where(candidates[local], scores[local], -np.inf)
+        joined = _hash_join_ties(q, k, visible[local], local_scores, local)
         if joined is not None:
             solved, joined_ties = joined
-            ties[rows[solved]] = joined_ties[solved]
-            rows = rows[~solved]
-    if rows.size:
-        ties[rows] = _exact_ties(q, k, candidates[rows], scores[rows], rows)
-    return TieSets.from_matrix(mask, ties)
+            ties[local[solved]] = joined_ties[solved]
+            local = local[~solved]
+    if local.size:
+        ties[local] = _exact_ties(q, k, candidates[local], scores[local], local)
+    return ties
 
 
 def equal_row_classes(x: RadicalArray) -> np.ndarray:
     """An id per row such that two rows get the same id iff they are exactly equal vectors.
 
     The canonical form makes equality syntactic: a row is its reduced denominator and its sorted
-    (radicand, numerators) terms, so hashing those finds the classes in O(rows * width).
+    (radicand, numerators) terms, so hashing those finds the classes in O(rows * width). Rational rows
+    with small integers (the common case: ids, spins) are grouped by one vectorised np.unique.
     """
+    if x.slots == 1 and x.shape[0] and x.num.dtype == np.int64 and _max_int(x.den) < 2**62:
+        rows = np.ascontiguousarray(np.concatenate([x.den.astype(np.int64)[:, None], x.num[0]], axis=1))
+        as_bytes = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel()
+        return np.unique(as_bytes, return_inverse=True)[1].reshape(-1)
     ids: dict[tuple, int] = {}
     out = np.empty(x.shape[0], dtype=np.int64)
     for i in range(x.shape[0]):
@@ -157,6 +258,10 @@ def equal_row_classes(x: RadicalArray) -> np.ndarray:
         )
         out[i] = ids.setdefault((int(x.den[i]), tuple(terms)), len(ids))
     return out
+
+
+def _max_int(a: np.ndarray) -> int:
+    return int(max(abs(int(a.max())), abs(int(a.min())))) if a.size else 0
 
 
 def _hash_join_ties(
@@ -213,7 +318,7 @@ def _global_slots(v: RadicalArray) -> tuple[np.ndarray, np.ndarray, int]:
     v[i, c] = sum_k num[k, i, c] * sqrt(radicands[k]) / den. Sums over rows are then plain integer sums;
     the basis is the set of distinct radicands in v (slot 0 is the rational part)."""
     den = lcm(1, *{int(d) for d in v.den})
-    scaled = v.num * (den // v.den)[None, :, None]
+    scaled = times(v.num, (den // v.den)[None, :, None])
     radicands = np.unique(v.rad[1:][v.rad[1:] != 0].astype(object)) if v.slots > 1 else []
     basis = [1, *(int(r) for r in radicands)]
     aligned = all(np.all((v.rad[t] == basis[t]) | (v.rad[t] == 0)) for t in range(v.slots))
@@ -241,10 +346,10 @@ def visible_means(v: RadicalArray, mask: str) -> RadicalArray:
         return v
     num, radicands, den = _global_slots(v)
     if mask == "unmasked":
-        sums = np.repeat(num.sum(axis=1, keepdims=True), size, axis=1)
+        sums = np.repeat(total(num, axis=1, keepdims=True), size, axis=1)
         counts = np.full(size, size, dtype=object)
     else:
-        sums = np.cumsum(num, axis=1)
+        sums = running_total(num, axis=1)
         counts = np.arange(1, size + 1, dtype=object)
         if mask == "strict":
             sums = np.concatenate([np.zeros_like(sums[:, :1]), sums[:, :-1]], axis=1)
@@ -274,8 +379,8 @@ def segment_means(v: RadicalArray, indptr: np.ndarray, indices: np.ndarray) -> R
         return result
     pick = np.isin(owner, mixed)
     num, radicands, den = _global_slots(gathered.take_rows(np.nonzero(pick)[0]))
-    sums = np.add.reduceat(num, np.searchsorted(owner[pick], mixed), axis=1)
-    placed = np.zeros((num.shape[0], size, v.shape[1]), dtype=object)
+    sums = segment_totals(num, np.searchsorted(owner[pick], mixed), axis=1)
+    placed = np.zeros((num.shape[0], size, v.shape[1]), dtype=sums.dtype)
     placed[:, mixed] = sums
     counts = np.ones(size, dtype=object)
     counts[mixed] = sizes[mixed]

@@ -57,12 +57,15 @@ class FixedBackend:
             raise SimulationError(f"fixed:{self.bits} overflow in {what}: |x| reached 2^{self.bits}")
         return x
 
-    def embed(self, rows: Sequence[Sequence[Fraction]], tokens: np.ndarray) -> np.ndarray:
+    def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> np.ndarray:
         kinds = np.array(
             [[int(_round_ratio(x.numerator * self.scale, x.denominator)) for x in row] for row in rows],
             dtype=object,
         ).reshape(len(rows), len(rows[0]) if rows else 0)
-        return self._checked(kinds, "the embedding")[tokens]
+        return self._checked(kinds, "the embedding")
+
+    def embed(self, table: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        return table[tokens]
 
     def view(self, h: np.ndarray, groups: Sequence[np.ndarray], centre: bool) -> np.ndarray:
         parts = []

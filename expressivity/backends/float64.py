@@ -16,10 +16,11 @@ from expressivity.backends.base import CompiledMatrix, TieSets, visible_matrix
 class Float64Backend:
     name = "float64"
 
-    def embed(self, rows: Sequence[Sequence[Fraction]], tokens: np.ndarray) -> np.ndarray:
-        return np.array([[float(x) for x in row] for row in rows], dtype=np.float64).reshape(len(rows), -1)[
-            tokens
-        ]
+    def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> np.ndarray:
+        return np.array([[float(x) for x in row] for row in rows], dtype=np.float64).reshape(len(rows), -1)
+
+    def embed(self, table: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        return table[tokens]
 
     def view(self, h: np.ndarray, groups: Sequence[np.ndarray], centre: bool) -> np.ndarray:
         parts = []

@@ -12,8 +12,12 @@ A `RadicalArray` of shape (R, C) stores
 Rows share their radicals across columns because that is what a transformer produces: a norm group's
 output is a rational vector times one square root per position, and linear maps mix columns of one row
 only. With radicands distinct and square-free the form is canonical (Besicovitch), so `is_zero` is exact
-and cheap. Integers are Python ints in object arrays (never overflow); the heavy integer matrix products
-drop to float64 BLAS or int64 when a bound proves the result exact.
+and cheap. Denominators and radicands are Python ints in object arrays (never overflow). Numerators of a
+rational array (one slot, the common case in compiled models) are int64 while every value stays below
+2^62, and every arithmetic step on them first bounds its result (`times`, `plus`, `total`,
+`running_total`, `segment_totals`): a step whose bound reaches 2^62 is done on Python ints instead.
+Numerators of arrays with radicals are Python ints. The heavy integer matrix products drop to float64
+BLAS or int64 when a bound proves the result exact.
 """
 
 from __future__ import annotations
@@ -39,8 +43,75 @@ class NestedRadicalError(ArithmeticError):
         super().__init__(f"squared norm is irrational at row {row}{': ' + detail if detail else ''}")
 
 
+_INT_LIMIT = 2**62
+
+
 def _objects(a: np.ndarray) -> np.ndarray:
     return a if a.dtype == object else a.astype(object)
+
+
+def _bound(a: np.ndarray | int) -> int:
+    """max |a| as a Python int (0 for an empty array)."""
+    if not isinstance(a, np.ndarray):
+        return abs(int(a))
+    if a.size == 0:
+        return 0
+    return max(abs(int(a.max())), abs(int(a.min())))
+
+
+def running_total(a: np.ndarray, axis: int) -> np.ndarray:
+    """Cumulative sum along an axis, in int64 when max|a| * length < 2^62."""
+    if _small(a) and _bound(a) * max(a.shape[axis], 1) < _INT_LIMIT:
+        return _int64(a).cumsum(axis=axis)
+    return _objects(a).cumsum(axis=axis)
+
+
+def segment_totals(a: np.ndarray, starts: np.ndarray, axis: int) -> np.ndarray:
+    """np.add.reduceat along an axis, in int64 when max|a| * length < 2^62."""
+    if _small(a) and _bound(a) * max(a.shape[axis], 1) < _INT_LIMIT:
+        return np.add.reduceat(_int64(a), starts, axis=axis)
+    return np.add.reduceat(_objects(a), starts, axis=axis)
+
+
+def _int64(a: np.ndarray | int) -> np.ndarray | int:
+    if not isinstance(a, np.ndarray):
+        return int(a)
+    return a if a.dtype == np.int64 else a.astype(np.int64)
+
+
+def _narrow(num: np.ndarray, rational: bool) -> np.ndarray:
+    """Numerators as int64 when the array is rational and every value is below 2^62, else Python ints."""
+    if rational and num.size and _bound(num) < _INT_LIMIT:
+        return _int64(num)
+    return _objects(num)
+
+
+def _small(*arrays) -> bool:
+    """No large object array among the operands (bounding one costs about as much as the Python-int
+    path); per-row factors (vectors) are fine."""
+    return not any(isinstance(a, np.ndarray) and a.dtype == object and a.size > 1 << 16 for a in arrays)
+
+
+def times(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
+    """a * b (broadcasting), in int64 when max|a| max|b| < 2^62."""
+    bound_a, bound_b = _bound(a), _bound(b)
+    if _small(a, b) and max(bound_a, bound_b, bound_a * bound_b) < _INT_LIMIT:
+        return _int64(a) * _int64(b)
+    return _objects(a) * (_objects(b) if isinstance(b, np.ndarray) else int(b))
+
+
+def plus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b, in int64 when max|a| + max|b| < 2^62."""
+    if _small(a, b) and _bound(a) + _bound(b) < _INT_LIMIT:
+        return _int64(a) + _int64(b)
+    return _objects(a) + _objects(b)
+
+
+def total(a: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
+    """Sum along an axis, in int64 when max|a| * length < 2^62."""
+    if _small(a) and _bound(a) * max(a.shape[axis], 1) < _INT_LIMIT:
+        return _int64(a).sum(axis=axis, keepdims=keepdims)
+    return _objects(a).sum(axis=axis, keepdims=keepdims)
 
 
 def _max_abs(a: np.ndarray) -> int:
@@ -80,11 +151,15 @@ class RadicalArray:
     __slots__ = ("den", "num", "rad")
 
     def __init__(self, num: np.ndarray, rad: np.ndarray, den: np.ndarray, canonical: bool = False):
-        self.num = _objects(num)
         self.rad = _objects(rad)
         self.den = _objects(den)
-        if not canonical:
+        if canonical:
+            self.num = num if num.dtype in (object, np.int64) else _objects(num)
+        else:
+            self.num = _narrow(num, num.shape[0] == 1)
             self._canonicalise()
+            if self.num.dtype == object and num.shape[0] > 1 == self.num.shape[0]:  # radicals cancelled
+                self.num = _narrow(self.num, True)
 
     # -- construction -------------------------------------------------------------------------------
     @classmethod
@@ -146,7 +221,7 @@ class RadicalArray:
         terms: dict[int, Fraction] = {}
         for t in range(self.slots):
             if self.num[t, i, c] != 0:
-                terms[int(self.rad[t, i])] = Fraction(self.num[t, i, c], d)
+                terms[int(self.rad[t, i])] = Fraction(int(self.num[t, i, c]), int(d))
         return SqrtNumber(terms)
 
     def to_scalars(self) -> list[list[SqrtNumber]]:
@@ -170,7 +245,7 @@ class RadicalArray:
         """
         slots = self.num.shape[0]
         if slots > 1:
-            num, rad = self.num.copy(), self.rad.copy()
+            num, rad = _objects(self.num).copy(), self.rad.copy()
             rad[1:][~np.any(num[1:] != 0, axis=2)] = 0
             for t in range(1, slots):
                 for u in range(t + 1, slots):
@@ -204,15 +279,28 @@ class RadicalArray:
         if cols == 0:
             self.den = np.ones(rows, dtype=object)
             return
-        g = np.gcd(_gcd_reduce(self.num, axis=(0, 2)), self.den)
+        if self.num.dtype == np.int64 and _bound(self.den) < _INT_LIMIT:
+            den = self.den.astype(np.int64)
+            g = np.gcd(_gcd_reduce(self.num, axis=(0, 2)), den)
+            if np.any(g != 1):
+                self.num = self.num // g[None, :, None]
+                self.den = (den // g).astype(object)
+            return
+        g = np.gcd(_objects(_gcd_reduce(self.num, axis=(0, 2))), self.den)
         if np.any(g != 1):
-            self.num = self.num // g[None, :, None]
+            if self.num.dtype == np.int64:
+                # g >= 2^62 divides only all-zero int64 rows, which any divisor leaves at 0
+                self.num = self.num // _int64(np.where(g < _INT_LIMIT, g, 1))[None, :, None]
+            else:
+                self.num = self.num // g[None, :, None]
             self.den = self.den // g
 
     # -- arithmetic ---------------------------------------------------------------------------------
     def _rescaled(self, new_den: np.ndarray) -> np.ndarray:
         factor = new_den // self.den
-        return self.num * factor[None, :, None]
+        if np.all(factor == 1):
+            return self.num
+        return times(self.num, factor[None, :, None])
 
     def __add__(self, other: RadicalArray) -> RadicalArray:
         if self.shape != other.shape:
@@ -220,7 +308,8 @@ class RadicalArray:
         den = np.lcm(self.den, other.den)
         a, b = self._rescaled(den), other._rescaled(den)
         if self.slots == other.slots and np.array_equal(self.rad, other.rad):
-            return RadicalArray(a + b, self.rad.copy(), den)
+            return RadicalArray(plus(a, b), self.rad.copy(), den)
+        a, b = _objects(a), _objects(b)
         num = np.concatenate([a[:1] + b[:1], a[1:], b[1:]], axis=0)
         rad = np.concatenate([self.rad[:1], self.rad[1:], other.rad[1:]], axis=0)
         return RadicalArray(num, rad.copy(), den)
@@ -235,6 +324,8 @@ class RadicalArray:
         """Entrywise product: sqrt(r1) sqrt(r2) = g sqrt(r1 r2 / g^2) with g = gcd(r1, r2)."""
         if self.shape != other.shape:
             raise ValueError(f"shape mismatch {self.shape} * {other.shape}")
+        if self.slots == other.slots == 1:
+            return RadicalArray(times(self.num, other.num), self.rad.copy(), self.den * other.den)
         nums, rads = [], []
         for t in range(self.slots):
             for u in range(other.slots):
@@ -242,7 +333,7 @@ class RadicalArray:
                 g = np.gcd(r1, r2)
                 g = np.where(g == 0, 1, g)
                 rads.append((r1 // g) * (r2 // g))
-                nums.append(self.num[t] * other.num[u] * g[:, None])
+                nums.append(_objects(times(times(self.num[t], other.num[u]), g[:, None])))
         order = sorted(range(len(rads)), key=lambda k: k != 0)
         rad = np.stack([rads[k] for k in order])
         num = np.stack([nums[k] for k in order])
@@ -259,22 +350,37 @@ class RadicalArray:
     def matmul(self, weights_num: np.ndarray, weights_den: int = 1) -> RadicalArray:
         """x @ (W_num / W_den)^T for an integer matrix W_num of shape (C_out, C)."""
         w_t = _objects(np.asarray(weights_num)).T
-        num = np.stack([int_matmul(self.num[t], w_t) for t in range(self.slots)])
+        rational = self.slots == 1
+        num = np.stack([int_matmul(self.num[t], w_t, as_object=not rational) for t in range(self.slots)])
         return RadicalArray(num, self.rad.copy(), self.den * int(weights_den))
 
     def add_row_vector(self, bias_num: np.ndarray, bias_den: int) -> RadicalArray:
         """x + b for a rational vector b = bias_num / bias_den added to every row."""
         den = np.lcm(self.den, int(bias_den))
         num = self._rescaled(den)
-        num[0] = num[0] + (den // int(bias_den))[:, None] * _objects(np.asarray(bias_num))[None, :]
+        term = times((den // int(bias_den))[:, None], _objects(np.asarray(bias_num))[None, :])
+        num = np.concatenate([plus(num[:1], term[None]), num[1:]])
         return RadicalArray(num, self.rad.copy(), den)
 
     def sum_cols(self) -> RadicalArray:
-        return RadicalArray(self.num.sum(axis=2, keepdims=True), self.rad.copy(), self.den.copy())
+        return RadicalArray(total(self.num, axis=2, keepdims=True), self.rad.copy(), self.den.copy())
 
     def where_rows_cols(self, keep: np.ndarray) -> RadicalArray:
         """Zero every entry where keep (R, C) is False."""
         return RadicalArray(np.where(keep[None], self.num, 0), self.rad.copy(), self.den.copy())
+
+    @staticmethod
+    def concat_rows(parts: Sequence[RadicalArray]) -> RadicalArray:
+        """The rows of every part, in order (parts have the same number of columns)."""
+        slots = max(p.slots for p in parts)
+        nums, rads = [], []
+        for part in parts:
+            pad = slots - part.slots
+            rows, cols = part.shape
+            nums.append(np.concatenate([part.num, np.zeros((pad, rows, cols), dtype=part.num.dtype)]))
+            rads.append(np.concatenate([part.rad, np.zeros((pad, rows), dtype=object)]))
+        den = np.concatenate([p.den for p in parts])
+        return RadicalArray(np.concatenate(nums, axis=1), np.concatenate(rads, axis=1), den, canonical=True)
 
     @staticmethod
     def concat_cols(parts: Sequence[RadicalArray]) -> RadicalArray:
@@ -284,11 +390,14 @@ class RadicalArray:
             den = np.lcm(den, part.den)
         width = sum(p.shape[1] for p in parts)
         rational = np.zeros((rows, width), dtype=object)
+        rational = rational if any(p.num.dtype == object for p in parts) else rational.astype(np.int64)
         num_slots, rad_slots = [], []
         offset = 0
         for part in parts:
             scaled = part._rescaled(den)
             cols = slice(offset, offset + part.shape[1])
+            if rational.dtype != object and scaled.dtype == object:  # a rescale left the int64 range
+                rational = rational.astype(object)
             rational[:, cols] = scaled[0]
             for t in range(1, part.slots):
                 block = np.zeros((rows, width), dtype=object)
@@ -311,17 +420,20 @@ class RadicalArray:
         rows, cols = self.shape
         num = self.num
         if centre and cols:
-            num = num * cols - num.sum(axis=2, keepdims=True)
+            num = plus(times(num, cols), -total(num, axis=2, keepdims=True))
         rational_part = np.zeros(rows, dtype=object)
         for t in range(self.slots):
-            rational_part = rational_part + (num[t] * num[t]).sum(axis=1) * self.rad[t]
+            rational_part = rational_part + _objects(total(times(num[t], num[t]), axis=1)) * self.rad[t]
         self._check_cross_terms(num)
-        splits = {a: squarefree_split(a) for a in set(rational_part.tolist()) if a != 0}
-        roots = np.array([splits[a][0] if a else 1 for a in rational_part.tolist()], dtype=object)
-        radicand = np.array([splits[a][1] if a else 1 for a in rational_part.tolist()], dtype=object)
+        distinct, where = np.unique(rational_part, return_inverse=True)
+        splits = [squarefree_split(int(a)) if a else (1, 1) for a in distinct]
+        roots = np.array([root for root, _ in splits], dtype=object)[where.reshape(-1)]
+        radicand = np.array([r for _, r in splits], dtype=object)[where.reshape(-1)]
         g = _gcd(self.rad, radicand[None, :])
         out_rad = (self.rad // g) * (radicand[None, :] // g)
-        out_num = num * g[:, :, None]
+        out_num = times(num, g[:, :, None]) if self.slots == 1 else _objects(num) * g[:, :, None]
+        if self.slots == 1 and np.all(out_rad == 1):  # every squared norm is a square: still rational
+            return RadicalArray(out_num, out_rad, roots * radicand)
         return RadicalArray(*_rational_slot_first(out_num, out_rad), roots * radicand)
 
     def _check_cross_terms(self, num: np.ndarray) -> None:
