@@ -9,7 +9,7 @@ name starts with "g" followed by a digit, so these never clash). Depth counts ga
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from circuits.errors import CircuitError
 from circuits.ir import Circuit, CircuitBuilder, Op
@@ -181,3 +181,15 @@ def reachability(n: int) -> Circuit:
         for j in range(n):
             b.output(reach[i, j], f"r_{i}_{j}")
     return b.build()
+
+
+FAMILIES: dict[str, Callable[[int], Circuit]] = {
+    "majority": majority,
+    "parity": parity,
+    "comparison": comparison,
+    "iterated_addition": lambda n: iterated_addition(n, n),
+    "multiplication": multiplication,
+    "sort_bits": sort_bits,
+    "reachability": reachability,
+}
+"""The families that take one size parameter n (iterated_addition adds n numbers of n bits), by name."""

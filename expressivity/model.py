@@ -42,6 +42,8 @@ class InputError(ValueError):
 
 
 def to_fraction(value: Rational, where: str) -> Fraction:
+    if type(value) is Fraction:
+        return value
     if isinstance(value, float | bool):
         # A float is already rounded (0.1 is not 1/10): weights are exact, so write "1/10" or Fraction(1, 10).
         kind = type(value).__name__
@@ -389,21 +391,25 @@ class Model:
                 raise ModelError(f"alphabet symbols must be single characters, got {symbol!r}")
         if len(set(self.kinds)) != len(self.kinds):
             raise ModelError(f"token kinds overlap: {self.kinds}")
+        extra = set(self.extra_kinds)
         for kind in self.tail:
-            if kind not in self.extra_kinds:
+            if kind not in extra:
                 raise ModelError(f"tail token {kind!r} is not one of the extra kinds {self.extra_kinds}")
 
     def _embedding(self, embedding: Mapping[str, Mapping[str, Rational]]) -> dict[str, dict[str, Fraction]]:
         out: dict[str, dict[str, Fraction]] = {}
-        labels = set(self.labels)
+        labels, kinds = set(self.labels), set(self.kinds)
         for kind, row in embedding.items():
-            if kind not in self.kinds:
+            if kind not in kinds:
                 raise ModelError(f"embedding: unknown token kind {kind!r} (kinds are {self.kinds})")
             for label in row:
                 if label not in labels:
                     raise ModelError(f"embedding of {kind!r}: unknown coordinate {label!r}")
             where = f"embedding of {kind!r}"
-            values = {label: to_fraction(v, f"{where} at {label!r}") for label, v in row.items()}
+            values = {
+                label: v if type(v) is Fraction else to_fraction(v, f"{where} at {label!r}")
+                for label, v in row.items()
+            }
             # Absent means 0; dropping explicit zeros gives one form per model (a JSON round trip is equal).
             out[kind] = {label: v for label, v in values.items() if v}
         return out

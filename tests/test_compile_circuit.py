@@ -94,6 +94,13 @@ def test_constants_and_inputs_read_directly_as_outputs():
         assert compiled.run([bit]) == {"x": bit, "one": 1, "zero": 0}
 
 
+def test_a_circuit_too_large_for_the_multiplicity_encoding_is_refused_before_building():
+    from circuits.families import iterated_addition
+
+    with pytest.raises(ModelError, match="wire tokens"):
+        compile_circuit(iterated_addition(12, 12), check=False, max_tokens=100_000)
+
+
 def test_bad_input_vectors_are_refused():
     compiled = compile_circuit(Circuit([Gate("x", Op.INPUT)], {"y": "x"}))
     with pytest.raises(ModelError, match="1 inputs, got 2 bits"):
@@ -150,3 +157,32 @@ def test_c6288_multiplies_two_16_bit_numbers(shared_circuits):
     got = [outputs[name] for name in compiled.output_names]
     product_bit_of_output = [*range(30), 31, 30]
     assert got == [(a * b) >> bit & 1 for bit in product_bit_of_output]
+
+
+def test_bundled_c17_is_the_iscas_netlist(shared_circuits):
+    from circuits.examples import c17
+
+    netlist = read_circuit(shared_circuits / "iscas85" / "c17.bench")
+    assert c17().inputs == netlist.inputs and c17().output_names == netlist.output_names
+    for bits in itertools.product((0, 1), repeat=5):
+        assert evaluate(c17(), bits) == evaluate(netlist, bits)
+
+
+@pytest.mark.parametrize("name", ["majority", "parity", "iterated_addition"])
+def test_tc0_families_need_a_constant_number_of_loops(name):
+    """Constant depth families compile to a loop count that does not grow with n (TC^0)."""
+    from circuits.families import FAMILIES
+
+    loops = {n: compile_circuit(FAMILIES[name](n), check=False).model.loops.value for n in (3, 4, 6)}
+    assert len(set(loops.values())) == 1, loops
+
+
+def test_reachability_needs_logarithmically_many_loops():
+    """Repeated squaring: depth 2 ceil(log2 n) (circuits.families.reachability), so loops grow by a
+    constant each time n doubles: O(log n), the TC^1 schedule."""
+    from circuits.families import reachability
+
+    loops = {n: compile_circuit(reachability(n), check=False).model.loops.value for n in (2, 4, 8, 16)}
+    assert all(loops[n] <= 2 * (n - 1).bit_length() for n in loops), loops
+    steps = [loops[2 * n] - loops[n] for n in (4, 8)]
+    assert steps[0] == steps[1] > 0, loops

@@ -17,8 +17,10 @@ layer-norm reading is known exactly:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
-from itertools import product
+from itertools import combinations, product
+from math import comb
 
 from expressivity.model import FFN, Head, ModelError, Rational, View
 
@@ -155,3 +157,191 @@ def linear_ffn(name: str, reads: Sequence[Group], writes: Mapping[str, Mapping[s
     w1 = [{c: s} for c in columns for s in (1, -1)]
     w2 = [[s * Fraction(writes[label].get(c, 0)) for c in columns for s in (1, -1)] for label in writes]
     return FFN(name, _view(reads), w1=w1, w2=w2, writes=list(writes))
+
+
+def code_width(count: int) -> int:
+    """The smallest d >= 4 with at least `count` code ids of width d (see `code_ids`)."""
+    d = 4
+    while comb(d, 2) * comb(d - 2, 2) < count:
+        d += 1
+    return d
+
+
+def code_ids(count: int, width: int) -> list[tuple[Fraction, ...]]:
+    """`count` distinct ids of `width` cells, each with two entries +1/2, two entries -1/2, zeros elsewhere.
+
+    Every such vector has mean 0 and norm 1, so its layer-norm reading is itself, with denominator 2 for
+    every id: unlike `unit_id`, a residual row holding several code ids keeps a small common denominator
+    (which keeps the exact backend on its int64 path). q . k = 1 iff the ids are equal."""
+    out: list[tuple[Fraction, ...]] = []
+    for plus in combinations(range(width), 2):
+        for minus in combinations([c for c in range(width) if c not in plus], 2):
+            if len(out) == count:
+                return out
+            entries = (HALF if c in plus else -HALF if c in minus else Fraction(0) for c in range(width))
+            out.append(tuple(entries))
+    if len(out) < count:
+        raise ModelError(f"only {len(out)} code ids of width {width}, {count} asked for")
+    return out
+
+
+# Gadgets for formula compilation
+
+
+def join_head(
+    name: str,
+    pairs: Sequence[tuple[Group, Group]],
+    values: Mapping[str, Mapping[str, Rational]],
+    reads: Sequence[Group] = (),
+    mask: str = "unmasked",
+) -> Head:
+    """G3 on several keys at once: score = sum over pairs (Q_g, K_g) of reading(Q_g)_i . reading(K_g)_j.
+
+    Each group is its own norm group. When every pair reads unit vectors the score is at most the number
+    of pairs, with equality exactly where every key equals its query (a join on several hashes or ids);
+    a pair (S, S) of a spin group S adds +1 between tokens of the same spin and -1 otherwise, which is how
+    G4 restricts a head to one kind of token with keys of equal norm everywhere. `values` as in
+    `match_head`; a head without pairs is uniform."""
+    groups = [group for pair in pairs for group in pair]
+    view = _view([*groups, *reads])
+    for query, key in pairs:
+        if len(query) != len(key):
+            raise ModelError(f"head {name!r}: query group {query} and key group {key} differ in size")
+    query_rows = [{cell: 1} for query, _ in pairs for cell in query]
+    key_rows = [{cell: 1} for _, key in pairs for cell in key]
+    return Head(
+        name,
+        view,
+        query=query_rows or [{}],
+        key=key_rows or [{}],
+        value=[dict(row) for row in values.values()],
+        writes=list(values),
+        mask=mask,
+    )
+
+
+DEFAULT = "*"
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One discrete input of `decision_ffn`: a finite set of `values`, read from `groups`.
+
+    `detectors[v]` is a linear form on the view (cell -> coefficient) that is exactly 1 when the input
+    has value v and at most 0 when it has any other value. One value may lack a detector: it is the
+    `default`, decided by elimination (its indicator is 1 minus the others)."""
+
+    values: tuple[object, ...]
+    detectors: Mapping[object, Mapping[str, Rational]]
+    groups: tuple[Group, ...]
+    default: object | None = None
+
+    @staticmethod
+    def spin(group: Group) -> Axis:
+        """A bit stored as a spin (or a comparison group read as one): 2 z and -2 z detect 1 and 0."""
+        return Axis((0, 1), {1: {group[0]: 2}, 0: {group[0]: -2}}, (group,))
+
+    @staticmethod
+    def order(group: Group) -> Axis:
+        """A comparison group (x, x, y, y) read as sign(x - y) in {-1, 0, +1}; 0 is the default."""
+        return Axis((-1, 0, 1), {1: {group[0]: 2}, -1: {group[0]: -2}}, (group,), default=0)
+
+    @staticmethod
+    def one_hot(groups: Mapping[object, Group], other: object | None = None) -> Axis:
+        """At most one of several spin groups holds bit 1 (e.g. the letter of a position); `other` is the
+        value when none does (omit it when exactly one always does)."""
+        values = (*groups, *([] if other is None else [other]))
+        detectors = {value: {group[0]: 2} for value, group in groups.items()}
+        return Axis(values, detectors, tuple(groups.values()), default=other)
+
+
+def decision_ffn(
+    name: str,
+    axes: Sequence[Axis],
+    table: Callable[[tuple[object, ...]], Mapping[str, Rational]],
+    writes: Sequence[str],
+) -> FFN:
+    """G9 generalised to inputs with more than two values: adds exactly table(values) to `writes`.
+
+    The table is rewritten over selectors: per axis its detected values, plus DEFAULT when it has a
+    default value v0, using [v0] = 1 - sum_{v != v0} [v], so f = f(v0) + sum_v (f(v) - f(v0)) [v] along
+    that axis. Each selector tuple s with a non-zero coefficient is one hidden unit
+    ReLU(sum_{axes with a detected value} detector(z) - (m - 1)), m the number of such axes: it is 1 when
+    every selected value holds and at most 0 otherwise (every detector is at most 1 on valid inputs), so
+    the sum over units is exactly table(values)."""
+    if not axes:
+        raise ModelError(f"ffn {name!r}: a decision needs at least one input axis")
+    coefficients: dict[tuple[object, ...], dict[str, Fraction]] = {}
+    for values in product(*(axis.values for axis in axes)):
+        row = {label: Fraction(v) for label, v in table(values).items() if v}
+        unknown = set(row) - set(writes)
+        if unknown:
+            raise ModelError(f"ffn {name!r}: the table writes {sorted(unknown)}, not in its writes")
+        coefficients[values] = row
+    for index, axis in enumerate(axes):
+        if axis.default is None:
+            continue
+        moved: dict[tuple[object, ...], dict[str, Fraction]] = {}
+        for key, row in coefficients.items():
+            value = key[index]
+            if value == axis.default:
+                _accumulate(moved, (*key[:index], DEFAULT, *key[index + 1 :]), row, 1)
+                continue
+            _accumulate(moved, key, row, 1)
+            base = coefficients[(*key[:index], axis.default, *key[index + 1 :])]
+            _accumulate(moved, key, base, -1)
+        coefficients = moved
+    w1: list[dict[str, Fraction]] = []
+    b1: list[Fraction] = []
+    outputs: list[dict[str, Fraction]] = []
+    for key, row in coefficients.items():
+        row = {label: v for label, v in row.items() if v}
+        if not row:
+            continue
+        unit: dict[str, Fraction] = {}
+        chosen = [(axis, value) for axis, value in zip(axes, key, strict=True) if value != DEFAULT]
+        for axis, value in chosen:
+            for cell, weight in axis.detectors[value].items():
+                unit[cell] = unit.get(cell, Fraction(0)) + Fraction(weight)
+        w1.append(unit)
+        b1.append(Fraction(1 - len(chosen)))
+        outputs.append(row)
+    w2 = [[out.get(label, Fraction(0)) for out in outputs] for label in writes]
+    return FFN(
+        name,
+        _view([group for axis in axes for group in axis.groups]),
+        w1=w1 or [{}],
+        b1=b1 or [0],
+        w2=w2 if w1 else [[0] for _ in writes],
+        writes=writes,
+    )
+
+
+def _accumulate(
+    into: dict[tuple[object, ...], dict[str, Fraction]],
+    key: tuple[object, ...],
+    row: Mapping[str, Fraction],
+    sign: int,
+) -> None:
+    target = into.setdefault(key, {})
+    for label, value in row.items():
+        target[label] = target.get(label, Fraction(0)) + sign * value
+
+
+def zero_digit_ffn(name: str, digit: Group, gate: Group, writes: Group) -> FFN:
+    """Adds +1 to the spin group `writes` (as (1, 1, -1, -1)) exactly where `gate` holds bit 1 and the
+    hash group `digit` reads phi(0); the caller embeds the spin of bit 0 there.
+
+    phi(d)[0] = d/sqrt(2 d^2 + 2) is 0 at d = 0 and at least 1/2 for d >= 1, so
+    ReLU(1 - 2 phi(d)[0] + 4 g - 2) with g = +-1/2 the gate's spin is 1 or 0 at gated tokens, and at most
+    -3 + sqrt 3 < 0 elsewhere (any reading of 4 cells has |first coordinate| <= sqrt(3)/2): the output
+    is rational even though the reading is not."""
+    unit = {digit[0]: Fraction(-2), gate[0]: Fraction(4)}
+    return FFN(
+        name,
+        View([digit, gate]),
+        w1=[unit],
+        b1=[-1],
+        w2=[[sign] for sign in (1, 1, -1, -1)],
+        writes=list(writes),
+    )

@@ -15,6 +15,10 @@ from expressivity.model import Layer, LoopCount, Model, ModelError, OutputTap, P
 Group = tuple[str, ...]
 
 
+def _exact(value: Rational) -> Fraction:
+    return value if type(value) is Fraction else Fraction(value)
+
+
 class Program:
     """Residual labels in allocation order, per-kind embedding values, and values shared by all kinds."""
 
@@ -47,11 +51,11 @@ class Program:
 
     def set_all(self, values: Mapping[str, Rational]) -> None:
         """Embedding values every token kind starts with (a kind's own values override them)."""
-        self._common.update({label: Fraction(v) for label, v in values.items()})
+        self._common.update({label: _exact(v) for label, v in values.items()})
 
     def set(self, kind: str, values: Mapping[str, Rational]) -> None:
         """Embedding values of one token kind."""
-        self._by_kind.setdefault(kind, {}).update({label: Fraction(v) for label, v in values.items()})
+        self._by_kind.setdefault(kind, {}).update({label: _exact(v) for label, v in values.items()})
 
     def embedding(self) -> dict[str, dict[str, Fraction]]:
         return {kind: {**self._common, **self._by_kind.get(kind, {})} for kind in self.kinds}
