@@ -126,24 +126,3 @@ def test_errors_from_the_real_process(majority_file):
     )
     assert done.returncode == 0
     assert json.loads(done.stdout)["accept"] is True
-
-
-def test_demo():
-    result = invoke("demo", "--max-n", "3")
-    assert result.exit_code == 0, result.output
-    # Every word of length <= 3 over {0, 1}: 1 + 2 + 4 + 8 = 15, for each of the two models.
-    assert result.stdout.count("verified on 15 inputs") == 2
-    assert "MISMATCH" not in result.stdout
-
-
-def test_demo_saves_the_bundled_models_as_runnable_files(tmp_path):
-    from expressivity import load
-    from expressivity.examples import count_hash_retrieve_model
-
-    result = invoke("demo", "--max-n", "1", "--save", tmp_path / "models")
-    assert result.exit_code == 0, result.output
-    assert load(tmp_path / "models" / "majority.json") == majority_model()
-    assert load(tmp_path / "models" / "count-hash-retrieve.json") == count_hash_retrieve_model()
-    assert run_json(tmp_path / "models" / "majority.json", "1101")["accept"] is True
-    assert run_json(tmp_path / "models" / "count-hash-retrieve.json", "0110")["accept"] is True
-    assert run_json(tmp_path / "models" / "count-hash-retrieve.json", "0101")["accept"] is False

@@ -1,123 +1,88 @@
-"""The `expressivity` command line.
-
-Every error a user can cause (missing or malformed model file, unknown backend, a word outside the
-alphabet, a run that cannot go on) prints one line `error: ...` on stderr and exits with status 2.
-"""
+"""`expressivity demo`: compile, run and verify one model of each route on bundled data."""
 
 from __future__ import annotations
 
-import functools
-import itertools
-import json
 import random
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
 from expressivity import serialize
-from expressivity.backends import BACKEND_NAMES, SimulationError, get_backend
-from expressivity.model import InputError, ModelError
+from expressivity.backends import get_backend
+from expressivity.cli.base import main, one_line_errors
+from expressivity.model import Model
 from expressivity.simulator import Simulator
+from expressivity.verification import verify
 
-USER_ERRORS = (serialize.ModelFileError, InputError, ModelError, SimulationError, ValueError, OSError)
-
-
-def _one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except USER_ERRORS as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(2)
-
-    return wrapper
+MAJORITY = "M x. Q_1(x)"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """Exact averaging-hard-attention transformers: run model files, or the bundled demo."""
+def _demo_models() -> list[tuple[str, str, Callable[[], Model], int, int]]:
+    """(file stem, what, build, samples, max_n): the formula route twice, a circuit, connectivity."""
+    from circuits.examples import c17
+    from expressivity.compile.circuit import compile_circuit
+    from expressivity.compile.connectivity import compile_connectivity
+    from expressivity.compile.formula import compile_formula
+    from expressivity.logic import LIBRARY
 
-
-@main.command("run")
-@click.argument("model_file", metavar="MODEL")
-@click.option("--input", "word", required=True, help="The input word (use '' for the empty word).")
-@click.option("--backend", default="exact", show_default=True, help=f"One of: {BACKEND_NAMES}.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-@_one_line_errors
-def run_command(model_file: str, word: str, backend: str, as_json: bool) -> None:
-    """Run MODEL (a model JSON file) on one word and print the readout.
-
-    Example: expressivity run majority.json --input 11010 --backend fixed:24
-    """
-    get_backend(backend)
-    model = serialize.load(model_file)
-    trace = Simulator(model).run(word, backend)
-    summary = trace.summary()
-    if as_json:
-        click.echo(json.dumps(summary))
-        return
-    verdict = {True: "accept", False: "reject", None: trace.symbol}[trace.accept]
-    click.echo(
-        f"{verdict}  ({model.name}, {backend}, N={trace.positions} positions, {trace.layers_run} layers)"
-    )
-    for name, bit in trace.outputs.items():
-        click.echo(f"  {name} = {bit}")
-
-
-def _majority_reference(word: str) -> bool:
-    return 2 * word.count("1") > len(word)
-
-
-def _ends_in_zero(word: str) -> bool:
-    return word.endswith("0")
+    pairwise = LIBRARY["most_pairs_touch_a"]
+    return [
+        ("majority", f"formula {MAJORITY}", lambda: compile_formula(MAJORITY, "01"), 40, 8),
+        (
+            "most_pairs_touch_a",
+            f"formula {pairwise.text}",
+            lambda: compile_formula(pairwise.formula, pairwise.alphabet),
+            25,
+            5,
+        ),
+        ("c17", "circuit c17 (ISCAS-85)", lambda: compile_circuit(c17()).model, 32, 0),
+        ("connectivity", "s-t connectivity", compile_connectivity, 12, 4),
+    ]
 
 
 @main.command("demo")
-@click.option("--max-n", default=8, show_default=True, help="Check every word up to this length.")
-@click.option(
-    "--save",
-    "save_dir",
-    type=click.Path(file_okay=False),
-    help="Also write the bundled models as JSON model files into this folder.",
-)
-@_one_line_errors
-def demo_command(max_n: int, save_dir: str | None) -> None:
-    """Run the bundled hand-built models exactly and against float64, and verify them.
+@click.option("--save", "save_dir", type=click.Path(file_okay=False), help="Also write the models here.")
+@one_line_errors
+def demo_command(save_dir: str | None) -> None:
+    """Compile MAJORITY and a pairwise-majority (M2) sentence, the c17 circuit and s-t connectivity;
+    verify each exactly against its reference on random inputs; then show float64 drifting where exact
+    does not. Takes well under a minute.
 
-    Example: expressivity demo --max-n 6 --save models/  (then: expressivity run models/majority.json
-    --input 11010)
+    Example: expressivity demo --save models/   (then: expressivity run models/c17.json --input 10110)
     """
-    from expressivity.examples import count_hash_retrieve_model, majority_model
-
-    cases = [
-        (majority_model(), _majority_reference),
-        (count_hash_retrieve_model(), _ends_in_zero),
-    ]
-    if save_dir is not None:
-        Path(save_dir).mkdir(parents=True, exist_ok=True)
-        for model, _ in cases:
-            serialize.save(model, Path(save_dir) / f"{model.name}.json")
-        click.echo(f"saved {', '.join(f'{m.name}.json' for m, _ in cases)} in {save_dir}")
-    click.echo(f"{'model':<22}{'layers':>7}{'heads':>6}{'width':>6}{'params':>7}  verification")
-    for model, reference in cases:
-        simulator = Simulator(model)
-        words = ["".join(w) for n in range(max_n + 1) for w in itertools.product(model.alphabet, repeat=n)]
+    header = f"{'model':<44}{'layers':>8}{'heads':>6}{'width':>6}{'params':>8}{'t(n)':>8}  verification"
+    click.echo(header)
+    for stem, what, build, samples, max_n in _demo_models():
         start = time.perf_counter()
-        wrong = [w for w in words if simulator.run(w, record=False).accept != reference(w)]
+        model = build()
+        report = verify(model, samples, max_n, seed=1)
         seconds = time.perf_counter() - start
         heads = sum(len(layer.heads) for _, layers in model.sections() for layer in layers)
-        status = f"verified on {len(words)} inputs (exact, {seconds:.1f} s)"
-        if wrong:
-            status = f"MISMATCH on {wrong[0]!r}"
-        size = f"{model.layer_count(1):>7}{heads:>6}{model.width:>6}{model.parameter_count():>7}"
-        click.echo(f"{model.name:<22}{size}  {status}")
-        if wrong:
+        layers = f"{len(model.prefix) + len(model.suffix)}+{len(model.block)}r"
+        size = (
+            f"{layers:>8}{heads:>6}{model.width:>6}{model.parameter_count():>8}{model.padding.describe():>8}"
+        )
+        status = f"verified on {report.checked} inputs ({seconds:.1f} s)"
+        if not report.ok:
+            status = f"MISMATCH on {report.counterexample.shown}"
+        click.echo(f"{what[:43]:<44}{size}  {status}")
+        if save_dir is not None:
+            Path(save_dir).mkdir(parents=True, exist_ok=True)
+            serialize.save(model, Path(save_dir) / f"{stem}.json")
+        if not report.ok:
             sys.exit(1)
+    click.echo("(layers: fixed + per loop iteration r; t(n): padding tokens for an input of length n)")
+    if save_dir is not None:
+        click.echo(f"models saved in {save_dir}: {', '.join(f'{m[0]}.json' for m in _demo_models())}")
+    _float_drift()
+
+
+def _float_drift() -> None:
+    from expressivity.examples import count_hash_retrieve_model
+
     model = count_hash_retrieve_model()
     simulator = Simulator(model)
     rng = random.Random(0)

@@ -1,0 +1,103 @@
+"""`expressivity compile formula | circuit | family | connectivity`: write a model JSON file."""
+
+from __future__ import annotations
+
+import click
+
+from circuits.families import FAMILIES
+from expressivity import serialize
+from expressivity.cli.base import main, one_line_errors
+from expressivity.model import Model
+
+OUTPUT = click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The model file to write.",
+)
+CAUSAL = click.option(
+    "--causal", is_flag=True, help="Make every attention head causal (padding paper's model)."
+)
+
+
+def _written(model: Model, output: str) -> None:
+    serialize.save(model, output)
+    heads = sum(len(layer.heads) for _, layers in model.sections() for layer in layers)
+    layers = f"{len(model.prefix)}+{len(model.block)}x r(n)+{len(model.suffix)}"
+    click.echo(
+        f"wrote {output}: {model.name}, layers {layers}, {heads} heads, width {model.width}, "
+        f"{model.parameter_count()} parameters, padding t(n) = {model.padding.describe()}, "
+        f"r(n) = {model.loops.describe()}"
+    )
+
+
+@main.group("compile")
+def compile_group() -> None:
+    """Compile a formula, a circuit file, a circuit family or graph connectivity into a model file."""
+
+
+@compile_group.command("formula")
+@click.argument("sentence")
+@click.option("--alphabet", required=True, help="The input symbols, e.g. ab or 01.")
+@OUTPUT
+@CAUSAL
+@one_line_errors
+def compile_formula_command(sentence: str, alphabet: str, output: str, causal: bool) -> None:
+    """Compile an FO[M] SENTENCE (Theorem 1: n^k padding tokens for k variables, fixed depth).
+
+    Example: expressivity compile formula 'M x. Q_1(x)' --alphabet 01 -o majority.json
+    """
+    from expressivity.compile.formula import compile_formula
+
+    _written(compile_formula(sentence, alphabet, causal=causal), output)
+
+
+@compile_group.command("circuit")
+@click.argument("netlist", type=click.Path(dir_okay=False))
+@OUTPUT
+@CAUSAL
+@click.option("--no-check", is_flag=True, help="Skip the self-check runs (two exact runs; slow on c6288).")
+@one_line_errors
+def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: bool) -> None:
+    """Compile a netlist (.bench, .blif, .aag, .aig, .th): one loop iteration per level of the circuit.
+
+    Example: expressivity compile circuit c17.bench -o c17.json   (then: expressivity run c17.json
+    --input 10110)
+    """
+    from circuits.io import read_circuit
+    from expressivity.compile.circuit import compile_circuit
+
+    _written(compile_circuit(read_circuit(netlist), causal=causal, check=not no_check).model, output)
+
+
+@compile_group.command("family")
+@click.argument("name", type=click.Choice(sorted(FAMILIES)))
+@click.option("--n", "size", type=int, required=True, help="The size parameter of the family.")
+@OUTPUT
+@CAUSAL
+@one_line_errors
+def compile_family_command(name: str, size: int, output: str, causal: bool) -> None:
+    """Compile the uniform circuit family NAME at size n (circuits.families).
+
+    Example: expressivity compile family parity --n 8 -o parity8.json
+    """
+    from expressivity.compile.circuit import compile_circuit
+
+    _written(compile_circuit(FAMILIES[name](size), causal=causal).model, output)
+
+
+@compile_group.command("connectivity")
+@OUTPUT
+@one_line_errors
+def compile_connectivity_command(output: str) -> None:
+    """Compile s-t connectivity: one model for every graph, m^3 padding, ceil(log2 m) loops.
+
+    Input words: a ruler of m symbols over -stb (s marks the source, t the target, b both), then the
+    m x m adjacency matrix row-major over 01.
+    Example: expressivity compile connectivity -o conn.json; expressivity run conn.json --input s-t010001000
+    """
+    from expressivity.compile.connectivity import compile_connectivity
+
+    _written(compile_connectivity(), output)

@@ -1,0 +1,134 @@
+"""Verify a compiled model against its reference semantics on random inputs.
+
+The reference comes from the model file itself (`metadata["route"]`), never from the compiler:
+- "formula": the FO[M] model checker (`expressivity.logic.holds`) on the stored sentence;
+- "circuit": `circuits.evaluate` on the stored circuit (every named output);
+- "connectivity": networkx reachability on random directed graphs.
+A disagreement on one input is a compiler bug: `verify` stops there and returns it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from expressivity.model import Model, ModelError
+from expressivity.simulator import Simulator
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input: the word the model reads, a readable description, and the expected outcome."""
+
+    word: str
+    shown: str
+    expected: Any
+
+
+@dataclass(frozen=True)
+class Report:
+    route: str
+    checked: int
+    counterexample: Case | None = None
+    got: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.counterexample is None
+
+
+def _formula_cases(model: Model, max_n: int, rng: random.Random) -> Iterator[Case]:
+    from expressivity.logic import holds, parse
+
+    sentence = parse(str(model.metadata["sentence"]))
+    while True:
+        n = rng.randint(0, max_n)
+        word = "".join(rng.choice(model.alphabet) for _ in range(n))
+        yield Case(word, repr(word), holds(sentence, word))
+
+
+def _circuit_cases(model: Model, max_n: int, rng: random.Random) -> Iterator[Case]:
+    from circuits import evaluate
+    from circuits.serial import circuit_from_dict
+
+    circuit = circuit_from_dict(model.metadata["circuit"])
+    while True:
+        bits = [rng.randint(0, 1) for _ in circuit.inputs]
+        word = "".join(map(str, bits))
+        yield Case(word, f"inputs {word} ({', '.join(circuit.inputs)})", evaluate(circuit, bits))
+
+
+def _connectivity_cases(model: Model, max_n: int, rng: random.Random) -> Iterator[Case]:
+    import networkx as nx
+
+    from expressivity.compile.connectivity import connectivity_word
+
+    while True:
+        m = rng.randint(1, max(1, max_n))
+        density = rng.choice([0.15, 0.3, 0.5])
+        adjacency = [[int(rng.random() < density) for _ in range(m)] for _ in range(m)]
+        s, t = rng.randrange(m), rng.randrange(m)
+        graph = nx.DiGraph()
+        graph.add_nodes_from(range(m))
+        graph.add_edges_from((i, j) for i in range(m) for j in range(m) if adjacency[i][j])
+        shown = f"m={m}, s={s}, t={t}, edges={sorted(graph.edges)}"
+        yield Case(connectivity_word(adjacency, s, t), shown, nx.has_path(graph, s, t))
+
+
+_ROUTES: dict[str, Callable[[Model, int, random.Random], Iterator[Case]]] = {
+    "formula": _formula_cases,
+    "circuit": _circuit_cases,
+    "connectivity": _connectivity_cases,
+}
+
+
+def cases(model: Model, max_n: int, seed: int = 0) -> Iterator[Case]:
+    """An endless stream of random inputs with their expected outcomes (inputs of length/size <= max_n;
+    a circuit has a fixed input length)."""
+    route = model.metadata.get("route")
+    if route not in _ROUTES:
+        raise ModelError(
+            f"model {model.name!r} has no reference to verify against (metadata route {route!r}; "
+            f"known routes: {', '.join(_ROUTES)})"
+        )
+    return _ROUTES[route](model, max_n, random.Random(seed))
+
+
+def outcome(model: Model, trace) -> Any:
+    """What the model said, in the reference's terms: output bits by name for a circuit, else accept."""
+    return dict(trace.outputs) if model.metadata.get("route") == "circuit" else trace.accept
+
+
+def verify(
+    model: Model,
+    samples: int = 100,
+    max_n: int = 8,
+    seed: int = 0,
+    backend: str = "exact",
+    progress: Callable[[Iterator[Case]], Iterator[Case]] | None = None,
+) -> Report:
+    """Run `samples` random inputs and compare with the reference; stop at the first disagreement."""
+    simulator = Simulator(model)
+    stream = (case for case, _ in zip(cases(model, max_n, seed), range(samples), strict=False))
+    checked = 0
+    for case in progress(stream) if progress else stream:
+        got = outcome(model, simulator.run(case.word, backend, record=False))
+        if got != case.expected:
+            return Report(str(model.metadata["route"]), checked, case, got)
+        checked += 1
+    return Report(str(model.metadata["route"]), checked)
+
+
+def words_of_size(model: Model, size: int, count: int, seed: int = 0) -> list[str]:
+    """`count` random input words of one size: graphs on `size` vertices for connectivity, random input
+    vectors for a circuit (whose size is fixed), else random words of length `size` over the alphabet."""
+    rng = random.Random(seed)
+    route = model.metadata.get("route")
+    if route in ("connectivity", "circuit"):
+        stream = _ROUTES[route](model, size, rng)
+        if route == "connectivity":
+            stream = (case for case in stream if len(case.word) == size * size + size)
+        return [next(stream).word for _ in range(count)]
+    return ["".join(rng.choice(model.alphabet) for _ in range(size)) for _ in range(count)]

@@ -1,0 +1,146 @@
+"""The CLI end to end: compile, run, verify, inspect, demo; and every user error is one line, exit 2."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from circuits import evaluate
+from circuits.io import read_circuit
+from expressivity import load
+from expressivity.cli import main
+from expressivity.logic import holds, parse
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def one_line_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+@pytest.fixture(scope="module")
+def majority_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("m") / "majority.json"
+    result = invoke("compile", "formula", "M x. Q_1(x)", "--alphabet", "01", "-o", path)
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.stdout and "padding t(n) = 1*n^1" in result.stdout
+    return path
+
+
+def test_compiled_formula_runs_and_verifies(majority_file):
+    sentence = parse("M x. Q_1(x)")
+    for word in ["", "1", "10", "110", "0101", "11100"]:
+        summary = json.loads(invoke("run", majority_file, "--input", word, "--json").stdout)
+        assert summary["accept"] == holds(sentence, word), word
+    result = invoke("verify", majority_file, "--samples", 30, "--max-n", 7)
+    assert result.exit_code == 0, result.output
+    assert "verified on 30 inputs" in result.stdout
+
+
+def test_verify_reports_the_first_counterexample_and_exits_1(majority_file, tmp_path):
+    """A model file whose stored sentence is not the one compiled: verify must find a word where they
+    differ (majority vs 'contains a 1')."""
+    data = json.loads(majority_file.read_text())
+    data["metadata"]["sentence"] = "exists x. Q_1(x)"
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps(data))
+    result = invoke("verify", wrong, "--samples", 200, "--max-n", 6)
+    assert result.exit_code == 1
+    assert "MISMATCH" in result.stderr and "expected True, the model gave False" in result.stderr
+
+
+def test_inspect_reports_sizes_and_padding(majority_file):
+    report = json.loads(invoke("inspect", majority_file, "--n", 4, "--n", 9, "--json", "--labels").stdout)
+    model = load(majority_file)
+    assert report["width"] == model.width == len(report["labels"])
+    assert [run["positions"] for run in report["runs"]] == [1 + 4 + 4, 1 + 9 + 9]
+    text = invoke("inspect", majority_file).stdout
+    assert "t(n) = 1*n^1" in text and "parameters" in text
+
+
+def test_compile_and_run_a_circuit_file_gives_outputs_by_name(shared_circuits, tmp_path):
+    netlist = shared_circuits / "iscas85" / "c17.bench"
+    out = tmp_path / "c17.json"
+    assert invoke("compile", "circuit", netlist, "-o", out).exit_code == 0
+    circuit = read_circuit(netlist)
+    for bits in itertools.islice(itertools.product((0, 1), repeat=5), 0, 32, 5):
+        word = "".join(map(str, bits))
+        summary = json.loads(invoke("run", out, "--input", word, "--json").stdout)
+        assert summary["outputs"] == evaluate(circuit, bits)
+        text = invoke("run", out, "--input", word).stdout
+        assert all(f"{name} = {bit}" in text for name, bit in evaluate(circuit, bits).items())
+    assert "verified on 20 inputs" in invoke("verify", out, "--samples", 20).stdout
+
+
+def test_compile_family_and_connectivity(tmp_path):
+    parity = tmp_path / "parity.json"
+    assert invoke("compile", "family", "parity", "--n", 5, "-o", parity).exit_code == 0
+    assert json.loads(invoke("run", parity, "--input", "10110", "--json").stdout)["outputs"] == {"out": 1}
+    conn = tmp_path / "conn.json"
+    assert invoke("compile", "connectivity", "-o", conn).exit_code == 0
+    # vertices 0, 1, 2 with edges 0 -> 1 -> 2; s = 0, t = 2 (ruler "s-t"), then the other way round
+    assert invoke("run", conn, "--input", "s-t" + "010001000").stdout.startswith("accept")
+    assert invoke("run", conn, "--input", "t-s" + "010001000").stdout.startswith("reject")
+    assert "verified on 8 inputs" in invoke("verify", conn, "--samples", 8, "--max-n", 4).stdout
+
+
+def test_user_errors_are_one_line(tmp_path, majority_file):
+    one_line_error(
+        invoke("compile", "formula", "exists x. Q_1(x) &", "--alphabet", "01", "-o", tmp_path / "f"), "1:19"
+    )
+    one_line_error(invoke("compile", "formula", "Q_1(x)", "--alphabet", "01", "-o", tmp_path / "f"), "x")
+    one_line_error(
+        invoke("compile", "formula", "exists x. Q_2(x)", "--alphabet", "01", "-o", tmp_path / "f"), "2"
+    )
+    bad = tmp_path / "bad.bench"
+    bad.write_text("INPUT(a)\nOUTPUT(b)\nb = FOO(a)\n")
+    one_line_error(invoke("compile", "circuit", bad, "-o", tmp_path / "c.json"), "bad.bench:3:")
+    one_line_error(
+        invoke("compile", "circuit", tmp_path / "none.bench", "-o", tmp_path / "c.json"), "none.bench"
+    )
+    one_line_error(invoke("run", majority_file, "--input", "1", "--backend", "fixed:x"), "unknown backend")
+    one_line_error(invoke("run", tmp_path / "missing.json", "--input", "1"), "missing.json")
+    one_line_error(invoke("verify", tmp_path / "missing.json"), "missing.json")
+    one_line_error(invoke("inspect", tmp_path / "missing.json"), "missing.json")
+    assert not (tmp_path / "f").exists() and not (tmp_path / "c.json").exists()
+
+
+def test_every_command_has_help_with_an_example():
+    for command in [
+        ["run"],
+        ["verify"],
+        ["inspect"],
+        ["trace"],
+        ["precision"],
+        ["demo"],
+        ["compile", "formula"],
+        ["compile", "circuit"],
+        ["compile", "family"],
+        ["compile", "connectivity"],
+    ]:
+        result = invoke(*command, "--help")
+        assert result.exit_code == 0 and "Example" in result.stdout, command
+
+
+def test_demo_compiles_and_verifies_each_route_and_saves_runnable_models(tmp_path):
+    result = invoke("demo", "--save", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("verified on") == 4 and "MISMATCH" not in result.stdout
+    circuit = read_circuit_from_model(tmp_path / "c17.json")
+    summary = json.loads(invoke("run", tmp_path / "c17.json", "--input", "10110", "--json").stdout)
+    assert summary["outputs"] == evaluate(circuit, [1, 0, 1, 1, 0])
+
+
+def read_circuit_from_model(path):
+    from circuits.serial import circuit_from_dict
+
+    return circuit_from_dict(load(path).metadata["circuit"])
