@@ -443,6 +443,12 @@ class Model:
             if label not in labels:
                 raise ModelError(f"scratch coordinate {label!r} is not a residual coordinate")
 
+    def run(self, word: str, backend: str = "exact", **options):
+        """Run on one word (a convenience for `expressivity.run`); returns the Trace."""
+        from expressivity.simulator import Simulator
+
+        return Simulator(self).run(word, backend, **options)
+
     def layer_count(self, n: int) -> int:
         """Layers run at input length n: prefix + r(s) * block + suffix, s = size(n)."""
         return len(self.prefix) + self.loops(self.size(n)) * len(self.block) + len(self.suffix)

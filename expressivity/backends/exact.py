@@ -39,7 +39,14 @@ _HASH_JOIN_MIN_PAIRS_PER_ROW = 8
 
 
 class ExactBackend:
+    """One instance per run (`get_backend` makes a new one), so its view cache lives for one run."""
+
     name = "exact"
+
+    def __init__(self) -> None:
+        # norm group columns -> (the group's cells, their normalisation); a group whose cells did not
+        # change since it was last read (ids, hashes, flags) is not normalised again.
+        self._normalised: dict[tuple[tuple[int, ...], bool], tuple[RadicalArray, RadicalArray]] = {}
 
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> RadicalArray:
         return RadicalArray.from_fractions(rows)
@@ -50,10 +57,18 @@ class ExactBackend:
     def view(self, h: RadicalArray, groups: Sequence[np.ndarray], centre: bool) -> RadicalArray:
         parts = []
         for k, columns in enumerate(groups):
+            cells = h.take_cols(columns)
+            key = (tuple(columns.tolist()), centre)
+            cached = self._normalised.get(key)
+            if cached is not None and cached[0].same_as(cells):
+                parts.append(cached[1])
+                continue
             try:
-                parts.append(h.take_cols(columns).normalise(centre=centre))
+                normalised = cells.normalise(centre=centre)
             except NestedRadicalError as err:
                 raise SimulationError(f"norm group {k}: position {err.row}: {err}") from None
+            self._normalised[key] = (cells, normalised)
+            parts.append(normalised)
         return parts[0] if len(parts) == 1 else RadicalArray.concat_cols(parts)
 
     def linear(self, z: RadicalArray, weights: CompiledMatrix, bias: CompiledMatrix | None) -> RadicalArray:

@@ -505,6 +505,16 @@ class RadicalArray:
         signs[zero] = 0
         return signs
 
+    def same_as(self, other: RadicalArray) -> bool:
+        """Exactly the same array (both canonical: equal iff their arrays are equal)."""
+        return (
+            self.shape == other.shape
+            and self.slots == other.slots
+            and np.array_equal(self.den, other.den)
+            and np.array_equal(self.rad, other.rad)
+            and np.array_equal(self.num, other.num)
+        )
+
     def rows_equal(self, other: RadicalArray) -> np.ndarray:
         """Exact per-row equality of two arrays of the same shape."""
         return np.all((self - other).is_zero(), axis=1)
