@@ -181,10 +181,7 @@ def compile_connectivity(extra_iterations: int = 0) -> Model:
         [state],
         "causal",
     )
-    return Model(
-        alphabet=program.alphabet,
-        labels=program.labels,
-        embedding=program.embedding(),
+    return program.model(
         prefix=prefix,
         block=block,
         suffix=[Layer(heads=[readout])],
@@ -192,7 +189,6 @@ def compile_connectivity(extra_iterations: int = 0) -> Model:
         padding=Padding([0, 0, 0, 1]),
         unembedding=[{}, {accept: 1}],
         scratch=scratch,
-        extra_kinds=program.extra_kinds,
         tail=[END],
         name="connectivity",
         size_root=2,

@@ -74,6 +74,7 @@ class Program:
         tail: Iterable[str] = (),
         name: str = "model",
         metadata: Mapping[str, object] | None = None,
+        size_root: int = 1,
     ) -> Model:
         return Model(
             alphabet=self.alphabet,
@@ -91,4 +92,5 @@ class Program:
             tail=tail,
             name=name,
             metadata=metadata,
+            size_root=size_root,
         )
