@@ -499,7 +499,6 @@ def test_output_tap_outside_the_run(position):
         run(built, "110")
 
 
-
 @given(st.integers(0, 10**6), st.integers(1, 4))
 def test_size_is_the_integer_root_of_the_length(length, root):
     size = Model(alphabet="01", labels=["c"], embedding={}, size_root=root).size(length)

@@ -1,0 +1,124 @@
+"""Pass 1, validate: a closed FO[M] sentence over a given alphabet, or a FormulaCompileError naming the
+offending subformula (quoted with the logic printer).
+
+Contract: returns the parsed sentence, the alphabet as a string of distinct one-character symbols and the
+sentence's variables in order of first occurrence (binders and atoms, left to right); every letter
+predicate Q_a has a in the alphabet; no variable is free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from expressivity.logic import (
+    Atom,
+    Formula,
+    FormulaSyntaxError,
+    Letter,
+    Quantifier,
+    free_variables,
+    is_letter_symbol,
+    parse,
+    to_text,
+)
+
+
+class FormulaCompileError(ValueError):
+    """A sentence the formula compiler cannot take; the message quotes the subformula at fault."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A validated sentence: `formula` closed, its letters within `alphabet`, `variables` in order."""
+
+    formula: Formula
+    alphabet: str
+    variables: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return to_text(self.formula)
+
+
+def validate(sentence: Formula | str, alphabet: str) -> Sentence:
+    """Parse (if text) and check `sentence` against `alphabet` (see the module docstring)."""
+    alphabet = _check_alphabet(alphabet)
+    if isinstance(sentence, str):
+        try:
+            formula = parse(sentence)
+        except FormulaSyntaxError as err:
+            raise FormulaCompileError(f"cannot parse the sentence: {err}") from None
+    elif isinstance(sentence, Formula):
+        formula = sentence
+    else:
+        raise FormulaCompileError(f"expected a formula or its text, got {type(sentence).__name__}")
+    _check_closed(formula)
+    _check_letters(formula, alphabet)
+    return Sentence(formula, alphabet, _variables_in_order(formula))
+
+
+def _check_alphabet(alphabet: object) -> str:
+    if not isinstance(alphabet, str) and not (
+        isinstance(alphabet, list | tuple) and all(isinstance(s, str) for s in alphabet)
+    ):
+        raise FormulaCompileError(f"the alphabet must be a string of symbols, got {alphabet!r}")
+    symbols = "".join(alphabet)
+    if not symbols:
+        raise FormulaCompileError("the alphabet is empty: give at least one symbol")
+    for symbol in alphabet:
+        if not is_letter_symbol(symbol):
+            raise FormulaCompileError(f"alphabet symbol {symbol!r} is not one non-whitespace character")
+    if len(set(symbols)) != len(symbols):
+        raise FormulaCompileError(f"the alphabet {symbols!r} lists a symbol twice")
+    return symbols
+
+
+def _check_closed(formula: Formula) -> None:
+    """Names the smallest subformula where a free variable of the sentence occurs (an atom)."""
+    free = free_variables(formula)
+    if not free:
+        return
+    name = sorted(free)[0]
+
+    def culprit(node: Formula) -> Formula:
+        for child in node.children:
+            if name in free_variables(child):
+                return culprit(child)
+        return node
+
+    atom = culprit(formula)
+    raise FormulaCompileError(
+        f"variable {name!r} is free in {to_text(atom)!r}: compile a sentence (every variable bound)"
+    )
+
+
+def _check_letters(formula: Formula, alphabet: str) -> None:
+    def visit(node: Formula) -> None:
+        if isinstance(node, Letter) and node.symbol not in alphabet:
+            raise FormulaCompileError(
+                f"the letter {node.symbol!r} of {to_text(node)!r} is not in the alphabet {alphabet!r}"
+            )
+        for child in node.children:
+            visit(child)
+
+    visit(formula)
+
+
+def _variables_in_order(formula: Formula) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+
+    def visit(node: Formula) -> None:
+        names = (
+            node.bound
+            if isinstance(node, Quantifier)
+            else node.atom_variables
+            if isinstance(node, Atom)
+            else ()
+        )
+        for name in names:
+            seen.setdefault(name, None)
+        for child in node.children:
+            visit(child)
+
+    visit(formula)
+    return tuple(seen)
