@@ -107,3 +107,27 @@ def test_lookup_of_rational_unit_ids_matches_the_dense_path(keys, data, mask):
         if matches:
             assert looked_up.of(i).tolist() == matches
         assert looked_up.of(i).tolist() == plain.of(i).tolist()
+
+
+@given(
+    keys=st.lists(st.one_of(st.none(), st.integers(0, 3)), min_size=1, max_size=24),
+    data=st.data(),
+    mask=MASKS,
+)
+def test_lookup_with_shorter_keys_matches_the_dense_path(keys, data, mask):
+    """Zero keys (a BOS that reads 0) and keys of half norm may sit among the unit keys: a query equal
+    to a unit key still ties exactly with the equal keys, since no shorter key can reach c^2."""
+    from expressivity.compile.gadgets import unit_id
+
+    def row(v):
+        if v is None:
+            return [0, 0, 0, 0]
+        return list(unit_id(v)) if v % 2 == 0 or v < 2 else [x / 2 for x in unit_id(v)]
+
+    size = len(keys)
+    queries = data.draw(st.lists(st.integers(0, 4), min_size=size, max_size=size))
+    q = RadicalArray.from_fractions([unit_id(v) for v in queries])
+    k = RadicalArray.from_fractions([row(v) for v in keys])
+    looked_up, plain = tie_sets(q, k, mask, hash_join=True), tie_sets(q, k, mask, hash_join=False)
+    for i in range(size):
+        assert looked_up.of(i).tolist() == plain.of(i).tolist()

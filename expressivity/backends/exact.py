@@ -158,29 +158,33 @@ def _merge(
     return TieSets(mask, size, merged, members[order].astype(np.int64))
 
 
-def _squared_norms_equal(x: RadicalArray, reference: RadicalArray) -> np.ndarray:
-    """Per row of x: is ||x_i||^2 == ||reference_0||^2, exactly?"""
-    norms = (x * x).sum_cols()
-    first = (reference * reference).sum_cols().take_rows(np.zeros(x.shape[0], dtype=np.intp))
-    return (norms - first).is_zero()[:, 0]
+def _largest_squared_norm(k: RadicalArray) -> RadicalArray | None:
+    """c^2 = max_j ||k_j||^2, broadcast to every row, or None when the float shadow's choice of the
+    largest is not certified (then the lookup is not tried)."""
+    norms = (k * k).sum_cols()
+    shadow, _ = norms.to_float()
+    top = norms.take_rows(np.full(k.shape[0], int(np.argmax(shadow[:, 0])), dtype=np.intp))
+    return top if np.all((top - norms).sign() >= 0) else None
 
 
 def _lookup_ties(
     q: RadicalArray, k: RadicalArray, mask: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The tie sets of rows whose query equals some visible key, when every key has the same norm c and
-    that query has norm c too (the usual case: hashes and ids, which are unit vectors).
+    """The tie sets of rows whose query equals some visible key and has the largest key norm c (the usual
+    case: hashes and ids, which are unit vectors; keys of smaller norm, such as a zero key at BOS, are
+    allowed).
 
-    By Cauchy-Schwarz s_ij = q_i . k_j <= ||q_i|| ||k_j|| = c^2 with equality iff k_j = q_i, so the tie
+    By Cauchy-Schwarz s_ij = q_i . k_j <= ||q_i|| ||k_j|| <= c^2, with equality iff k_j = q_i, so the tie
     set of such a row is exactly the set of visible keys equal to q_i: rows are grouped by their
     canonical forms (`equal_row_classes`), keys sorted by (class, position), and each row's tie set is a
     slice of that order, cut at its own position under a causal or strict mask. Returns (solved rows,
-    CSR indptr and indices, empty for unsolved rows), or None when the key norms differ.
+    CSR indptr and indices, empty for unsolved rows), or None when the largest key norm is not certified.
     """
     size = q.shape[0]
-    if not np.all(_squared_norms_equal(k, k)):
+    top = _largest_squared_norm(k)
+    if top is None:
         return None
-    norm_ok = _squared_norms_equal(q, k)
+    norm_ok = ((q * q).sum_cols() - top).is_zero()[:, 0]
     classes = equal_row_classes(RadicalArray.concat_rows([k, q]))
     key_class, query_class = classes[:size], classes[size:]
     position = np.arange(size)
