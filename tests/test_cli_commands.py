@@ -144,3 +144,30 @@ def read_circuit_from_model(path):
     from circuits.serial import circuit_from_dict
 
     return circuit_from_dict(load(path).metadata["circuit"])
+
+
+def test_trace_writes_a_png_of_tie_sets_and_residual(majority_file, tmp_path):
+    import matplotlib.image
+
+    out = tmp_path / "trace.png"
+    result = invoke("trace", majority_file, "--input", "11010", "-o", out)
+    assert result.exit_code == 0, result.output
+    image = matplotlib.image.imread(out)
+    assert image.shape[0] > 200 and image.shape[1] > 200
+    assert image.reshape(-1, image.shape[-1]).std(axis=0).max() > 0  # not a single colour
+    one_line_error(invoke("trace", majority_file, "--input", "1", "-o", tmp_path / "no" / "t.png"), "no")
+
+
+def test_precision_prints_p_against_n_for_majority_and_connectivity(majority_file, tmp_path):
+    result = invoke("precision", majority_file, "--max-n", 5, "--samples", 3)
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    assert [int(row[0]) for row in rows] == [1, 2, 3, 4, 5]
+    assert all(row[3].isdigit() for row in rows)  # a smallest p was found at every n
+    conn = tmp_path / "conn.json"
+    assert invoke("compile", "connectivity", "-o", conn).exit_code == 0
+    result = invoke("precision", conn, "--max-n", 3, "--samples", 2)
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    # graphs on m = 1, 2, 3 vertices: N = 1 + (m^2 + m) + m^3 + 1 positions
+    assert [int(row[1]) for row in rows] == [1 + (m * m + m) + m**3 + 1 for m in (1, 2, 3)]

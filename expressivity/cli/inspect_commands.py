@@ -126,3 +126,6 @@ def precision_command(model_file: str, min_n: int, max_n: int, samples: int, max
         p = "none" if row.smallest_bits is None else str(row.smallest_bits)
         log_n = math.log2(row.positions)
         click.echo(f"{row.n:>4} {row.positions:>12} {log_n:>7.2f} {p:>11} {row.theory_bits:>16.1f}")
+    fitted = [row.theory_bits / math.log2(row.positions) for row in rows if row.positions > 1]
+    if fitted:
+        click.echo(f"c = {fitted[0]:.2f}: the least c with c log2 N >= smallest p on every row")
