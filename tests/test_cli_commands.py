@@ -161,13 +161,18 @@ def test_trace_writes_a_png_of_tie_sets_and_residual(majority_file, tmp_path):
 def test_precision_prints_p_against_n_for_majority_and_connectivity(majority_file, tmp_path):
     result = invoke("precision", majority_file, "--max-n", 5, "--samples", 3)
     assert result.exit_code == 0, result.output
-    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    *table, fitted = result.stdout.splitlines()[1:]
+    rows = [line.split() for line in table]
     assert [int(row[0]) for row in rows] == [1, 2, 3, 4, 5]
     assert all(row[3].isdigit() for row in rows)  # a smallest p was found at every n
+    assert fitted.startswith("c = ")
+    # the fitted theory curve (printed to 0.1) is on or above every measured p, and touches one
+    assert all(float(row[4]) + 0.05 >= int(row[3]) for row in rows)
+    assert any(abs(float(row[4]) - int(row[3])) <= 0.05 for row in rows)
     conn = tmp_path / "conn.json"
     assert invoke("compile", "connectivity", "-o", conn).exit_code == 0
     result = invoke("precision", conn, "--max-n", 3, "--samples", 2)
     assert result.exit_code == 0, result.output
-    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    rows = [line.split() for line in result.stdout.splitlines()[1:-1]]
     # graphs on m = 1, 2, 3 vertices: N = 1 + (m^2 + m) + m^3 + 1 positions
     assert [int(row[1]) for row in rows] == [1 + (m * m + m) + m**3 + 1 for m in (1, 2, 3)]
