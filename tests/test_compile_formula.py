@@ -57,7 +57,7 @@ def test_mixed_mode_agrees_with_the_model_checker_at_three_variables(data) -> No
 @settings(max_examples=5)
 @given(st.data())
 def test_causal_mode_agrees_with_the_model_checker_at_three_variables(data) -> None:
-    random_case(data, max_vars=3, max_length=5, causal=True)
+    random_case(data, max_vars=3, max_length=6, causal=True)
 
 
 @pytest.mark.parametrize("causal", [False, True])
