@@ -17,6 +17,7 @@ from expressivity.backends import exact
 from expressivity.backends.base import visible_range
 from expressivity.backends.exact import equal_row_classes, tie_sets
 from expressivity.numbers import RadicalArray
+from expressivity.numbers.sqrtfield import SqrtNumber
 
 
 def hashes(values: list[int], scales: list[Fraction] | None = None) -> RadicalArray:
@@ -131,3 +132,17 @@ def test_lookup_with_shorter_keys_matches_the_dense_path(keys, data, mask):
     looked_up, plain = tie_sets(q, k, mask, hash_join=True), tie_sets(q, k, mask, hash_join=False)
     for i in range(size):
         assert looked_up.of(i).tolist() == plain.of(i).tolist()
+
+
+@given(st.lists(st.tuples(st.integers(-3, 3), st.integers(1, 4), st.sampled_from([1, 2, 3, 6])), max_size=12))
+def test_equal_row_classes_agree_with_exact_equality(entries):
+    """Rows a/b + c/b sqrt(r) built in different slot orders and scales: same class iff equal."""
+    rows = [[SqrtNumber({1: Fraction(a, b), r: Fraction(1, b)})] for a, b, r in entries] + [
+        [SqrtNumber({r: Fraction(1, b), 1: Fraction(a, b)})] for a, b, r in reversed(entries)
+    ]
+    x = RadicalArray.from_scalars(rows)
+    classes = equal_row_classes(x)
+    values = [row[0] for row in rows]
+    for i in range(len(rows)):
+        for j in range(len(rows)):
+            assert (classes[i] == classes[j]) == (values[i] == values[j])

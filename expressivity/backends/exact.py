@@ -260,12 +260,14 @@ def equal_row_classes(x: RadicalArray) -> np.ndarray:
     """An id per row such that two rows get the same id iff they are exactly equal vectors.
 
     The canonical form makes equality syntactic: a row is its reduced denominator and its sorted
-    (radicand, numerators) terms, so hashing those finds the classes in O(rows * width). Rational rows
-    with small integers (the common case: ids, spins) are grouped by one vectorised np.unique.
+    (radicand, numerators) terms, so hashing those finds the classes in O(rows * width). When every
+    integer fits in int64 (the common case), the rows, with their radical slots sorted by radicand, are
+    grouped by one vectorised np.unique; otherwise by a dictionary, row by row.
     """
-    if x.slots == 1 and x.shape[0] and x.num.dtype == np.int64 and _max_int(x.den) < 2**62:
-        rows = np.ascontiguousarray(np.concatenate([x.den.astype(np.int64)[:, None], x.num[0]], axis=1))
-        as_bytes = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel()
+    x = RadicalArray(x.num, x.rad, x.den)  # canonical again: reduced rows, empty slots dropped
+    table = _row_table(x)
+    if table is not None:
+        as_bytes = table.view(np.dtype((np.void, table.itemsize * table.shape[1]))).ravel()
         return np.unique(as_bytes, return_inverse=True)[1].reshape(-1)
     ids: dict[tuple, int] = {}
     out = np.empty(x.shape[0], dtype=np.int64)
@@ -277,6 +279,22 @@ def equal_row_classes(x: RadicalArray) -> np.ndarray:
         )
         out[i] = ids.setdefault((int(x.den[i]), tuple(terms)), len(ids))
     return out
+
+
+def _row_table(x: RadicalArray) -> np.ndarray | None:
+    """Each row as int64: den, the rational numerators, then (radicand, numerators) per radical slot in
+    increasing radicand order (unused slots, radicand 0 and numerators 0, last); None if a value does
+    not fit in int64. Two rows are equal vectors iff their lines of this table are equal."""
+    rows = x.shape[0]
+    if not rows or max(_max_int(x.den), _max_int(x.rad), _max_int(x.num)) >= 2**62:
+        return None
+    num = x.num.astype(np.int64)
+    rad = np.where(np.any(num[1:] != 0, axis=2), x.rad[1:].astype(np.int64), 0)
+    order = np.argsort(np.where(rad == 0, np.iinfo(np.int64).max, rad), axis=0, kind="stable")
+    sorted_rad = np.take_along_axis(rad, order, axis=0).T
+    sorted_num = np.take_along_axis(num[1:], order[:, :, None], axis=0).transpose(1, 0, 2).reshape(rows, -1)
+    parts = [x.den.astype(np.int64)[:, None], num[0], sorted_rad, sorted_num]
+    return np.ascontiguousarray(np.concatenate(parts, axis=1))
 
 
 def _max_int(a: np.ndarray) -> int:
