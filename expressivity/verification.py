@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from expressivity.model import Model, ModelError
@@ -39,10 +40,18 @@ class Report:
         return self.counterexample is None
 
 
+def _stored(model: Model, key: str) -> Any:
+    """The reference stored in the model file under metadata[key]; a ModelError names what is missing."""
+    if key not in model.metadata:
+        route = model.metadata.get("route")
+        raise ModelError(f"model {model.name!r} (route {route!r}) has no metadata {key!r}")
+    return model.metadata[key]
+
+
 def _formula_cases(model: Model, max_n: int, rng: random.Random) -> Iterator[Case]:
     from expressivity.logic import holds, parse
 
-    sentence = parse(str(model.metadata["sentence"]))
+    sentence = parse(str(_stored(model, "sentence")))
     while True:
         n = rng.randint(0, max_n)
         word = "".join(rng.choice(model.alphabet) for _ in range(n))
@@ -53,7 +62,7 @@ def _circuit_cases(model: Model, max_n: int, rng: random.Random) -> Iterator[Cas
     from circuits import evaluate
     from circuits.serial import circuit_from_dict
 
-    circuit = circuit_from_dict(model.metadata["circuit"])
+    circuit = circuit_from_dict(_stored(model, "circuit"))
     while True:
         bits = [rng.randint(0, 1) for _ in circuit.inputs]
         word = "".join(map(str, bits))
@@ -111,7 +120,9 @@ def verify(
 ) -> Report:
     """Run `samples` random inputs and compare with the reference; stop at the first disagreement."""
     simulator = Simulator(model)
-    stream = (case for case, _ in zip(cases(model, max_n, seed), range(samples), strict=False))
+    inputs = cases(model, max_n, seed)
+    first = next(inputs)  # a model without its reference fails here, before any progress is shown
+    stream = (case for case, _ in zip(chain([first], inputs), range(samples), strict=False))
     checked = 0
     for case in progress(stream) if progress else stream:
         got = outcome(model, simulator.run(case.word, backend, record=False))

@@ -176,3 +176,14 @@ def test_precision_prints_p_against_n_for_majority_and_connectivity(majority_fil
     rows = [line.split() for line in result.stdout.splitlines()[1:-1]]
     # graphs on m = 1, 2, 3 vertices: N = 1 + (m^2 + m) + m^3 + 1 positions
     assert [int(row[1]) for row in rows] == [1 + (m * m + m) + m**3 + 1 for m in (1, 2, 3)]
+
+
+def test_verify_names_a_missing_reference(majority_file, tmp_path):
+    data = json.loads(majority_file.read_text())
+    del data["metadata"]["sentence"]
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps(data))
+    one_line_error(invoke("verify", bare), "no metadata 'sentence'")
+    data["metadata"]["route"] = "unknown"
+    bare.write_text(json.dumps(data))
+    one_line_error(invoke("verify", bare), "no reference to verify against")

@@ -17,7 +17,7 @@ import click
 from expressivity.backends import SimulationError
 from expressivity.serialize import ModelFileError
 
-USER_ERRORS = (ModelFileError, SimulationError, ValueError, OSError, KeyError)
+USER_ERRORS = (ModelFileError, SimulationError, ValueError, OSError)
 
 
 def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
