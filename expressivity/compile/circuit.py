@@ -296,16 +296,12 @@ def _fetch(name: str, cells: _Cells, mask: str) -> Head:
     )
 
 
-def _spin_delta(group: tuple[str, ...], delta: Fraction) -> dict[str, Fraction]:
-    return dict(zip(group, (delta, delta, -delta, -delta), strict=True))
-
-
 def _update_ffn(cells: _Cells):
     """state <- [M > T] on nodes (new - old); nothing elsewhere."""
 
     def table(bits: tuple[int, ...]) -> dict[str, Fraction]:
         above, is_node, old = bits
-        return _spin_delta(cells.state, Fraction(above - old)) if is_node else {}
+        return g.spin_values(cells.state, Fraction(above - old)) if is_node else {}
 
     return g.table_ffn("update", [cells.compare, cells.is_node, cells.state], table, cells.state)
 
@@ -315,9 +311,9 @@ def _literal_ffn(name: str, cells: _Cells):
 
     def table(bits: tuple[int, ...]) -> dict[str, Fraction]:
         fetched, negated, is_wire, old = bits
-        delta = _spin_delta(cells.fetched, -(Fraction(fetched) - HALF))
+        delta = g.spin_values(cells.fetched, -(Fraction(fetched) - HALF))
         if is_wire:
-            delta.update(_spin_delta(cells.literal, Fraction((fetched ^ negated) - old)))
+            delta.update(g.spin_values(cells.literal, Fraction((fetched ^ negated) - old)))
         return delta
 
     inputs = [cells.fetched, cells.negated, cells.is_wire, cells.literal]

@@ -28,10 +28,15 @@ Group = tuple[str, ...]
 HALF = Fraction(1, 2)
 
 
+def spin_values(group: Group, x: Rational) -> dict[str, Fraction]:
+    """The values (x, x, -x, -x) of a 4-cell group in spin shape: an embedding, or a delta to add."""
+    x = Fraction(x)
+    return dict(zip(group, (x, x, -x, -x), strict=True))
+
+
 def spin_cells(group: Group, bit: int) -> dict[str, Fraction]:
     """Embedding values of a spin group holding `bit` (spin bit - 1/2)."""
-    s = Fraction(bit) - HALF
-    return dict(zip(group, (s, s, -s, -s), strict=True))
+    return spin_values(group, Fraction(bit) - HALF)
 
 
 def spin_writes(group: Group, coefficients: Mapping[str, Rational]) -> dict[str, dict[str, Rational]]:
