@@ -92,9 +92,15 @@ def visible_range(mask: str, i: int, size: int) -> int:
 
 
 def visible_matrix(mask: str, size: int) -> np.ndarray:
+    return visible_rows(mask, np.arange(size), size)
+
+
+def visible_rows(mask: str, rows: np.ndarray, size: int) -> np.ndarray:
+    """The rows `rows` of the visible matrix (len(rows) x size booleans), without building the rest."""
     if mask == "unmasked":
-        return np.ones((size, size), dtype=bool)
-    return np.tri(size, size, 0 if mask == "causal" else -1, dtype=bool)
+        return np.ones((len(rows), size), dtype=bool)
+    columns = np.arange(size)[None, :]
+    return columns <= rows[:, None] if mask == "causal" else columns < rows[:, None]
 
 
 class Backend(Protocol):

@@ -3,13 +3,15 @@
 Activations are `RadicalArray`s. Every decision is exact: ReLU and readout use certified signs, and a
 head's tie set is decided in stages that never trust a float:
 
-1. a float64 *shadow* of the scores with a rigorous per-row error bound B_i (Cauchy-Schwarz on the
-   shadows' own error bounds plus the gamma_d bound of a length-d dot product) discards every j whose
-   shadow score is below max_j shadow - 2 B_i: those cannot be maximal. A row with one candidate is done;
-   a row whose query is exactly zero ties over its whole visible set;
-2. rows with many candidates try the hash-join: when all keys have the same norm, a key that attains
+1. lookup: a row whose query equals some visible key of the largest key norm ties exactly with the keys
+   equal to it (Cauchy-Schwarz); rows are grouped by their canonical forms, O(N log N), no N x N work;
+2. for the other rows, a float64 *shadow* of the scores with a rigorous per-row error bound B_i
+   (Cauchy-Schwarz on the shadows' own error bounds plus the gamma_d bound of a length-d dot product)
+   discards every j whose shadow score is below max_j shadow - 2 B_i: those cannot be maximal. A row
+   with one candidate is done; a row whose query is exactly zero ties over its whole visible set;
+3. rows with many candidates try the hash-join: when all keys have the same norm, a key that attains
    Cauchy-Schwarz equality with the query (checked exactly) ties with exactly the keys equal to it;
-3. the remaining candidates are compared exactly.
+4. the remaining candidates are compared exactly.
 
 Heads whose scores are all zero by construction (Q = 0 or K = 0) average over the visible set by exact
 prefix sums. Means over tie sets are integer segment sums over a radical basis shared by the rows.
@@ -23,7 +25,7 @@ from math import lcm
 
 import numpy as np
 
-from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets, visible_matrix
+from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets, visible_rows
 from expressivity.numbers.radical_array import (
     NestedRadicalError,
     RadicalArray,
@@ -221,7 +223,7 @@ def _dense_ties(q: RadicalArray, k: RadicalArray, mask: str, rows: np.ndarray, h
     q = q.take_rows(rows)
     q_hat, q_err = _shadow(q)
     k_hat, k_err = _shadow(k)
-    visible = visible_matrix(mask, size)[rows]
+    visible = visible_rows(mask, rows, size)
     with np.errstate(invalid="ignore", over="ignore"):  # inf and nan are dealt with below
         scores = q_hat @ k_hat.T
         q_norm = np.sqrt((q_hat * q_hat).sum(axis=1))
