@@ -14,8 +14,12 @@ from typing import Any
 
 import click
 
-from expressivity.backends import SimulationError
+from expressivity.backends import BACKEND_NAMES, SimulationError
 from expressivity.serialize import ModelFileError
+
+BACKEND = click.option("--backend", default="exact", show_default=True, help=f"One of: {BACKEND_NAMES}.")
+"""The --backend option of every command that runs a model (checked with get_backend in the command, so
+that an unknown name is a one-line error like the others)."""
 
 USER_ERRORS = (ModelFileError, SimulationError, ValueError, OSError)
 

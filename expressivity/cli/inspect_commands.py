@@ -8,8 +8,8 @@ import math
 import click
 
 from expressivity import serialize
-from expressivity.backends import BACKEND_NAMES, get_backend
-from expressivity.cli.base import main, one_line_errors
+from expressivity.backends import get_backend
+from expressivity.cli.base import BACKEND, main, one_line_errors
 from expressivity.model import Model
 from expressivity.simulator import Simulator
 
@@ -85,7 +85,7 @@ def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
 @click.option("--step", default=None, help="Attention step to draw, e.g. 'block[0].layer1.attention'.")
 @click.option("--head", "heads", multiple=True, help="Heads to draw (repeatable; default: all of the step).")
-@click.option("--backend", default="exact", show_default=True, help=f"One of: {BACKEND_NAMES}.")
+@BACKEND
 @one_line_errors
 def trace_command(
     model_file: str, word: str, output: str, step: str | None, heads: tuple[str, ...], backend: str

@@ -9,8 +9,8 @@ import click
 from tqdm import tqdm
 
 from expressivity import serialize
-from expressivity.backends import BACKEND_NAMES, get_backend
-from expressivity.cli.base import main, one_line_errors
+from expressivity.backends import get_backend
+from expressivity.cli.base import BACKEND, main, one_line_errors
 from expressivity.simulator import Simulator
 from expressivity.verification import verify
 
@@ -20,7 +20,7 @@ from expressivity.verification import verify
 @click.option(
     "--input", "word", required=True, help="The input word; for a circuit, its input bits in order."
 )
-@click.option("--backend", default="exact", show_default=True, help=f"One of: {BACKEND_NAMES}.")
+@BACKEND
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @one_line_errors
 def run_command(model_file: str, word: str, backend: str, as_json: bool) -> None:
@@ -48,7 +48,7 @@ def run_command(model_file: str, word: str, backend: str, as_json: bool) -> None
 @click.option("--samples", default=100, show_default=True, help="How many random inputs to try.")
 @click.option("--max-n", default=8, show_default=True, help="Largest word length (formulas) or vertex count.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
-@click.option("--backend", default="exact", show_default=True, help=f"One of: {BACKEND_NAMES}.")
+@BACKEND
 @one_line_errors
 def verify_command(model_file: str, samples: int, max_n: int, seed: int, backend: str) -> None:
     """Compare MODEL with the reference stored in it (the formula's model checker, the circuit's
