@@ -1,4 +1,4 @@
-"""Compiled circuits against the circuit evaluator, on real netlists (../shared/data/circuits).
+"""Compiled circuits against the circuit evaluator, on real netlists (examples/circuits).
 
 For each netlist: tokens N of the compiled model, loop iterations (depth of the literal form), layers
 per iteration, parameters, compile time, the exact run time of one random input vector, the reference
@@ -25,7 +25,7 @@ from circuits import evaluate  # noqa: E402
 from circuits.io import read_circuit  # noqa: E402
 from expressivity.compile.circuit import compile_circuit  # noqa: E402
 
-DATA = _HERE.parent.parent / "shared" / "data" / "circuits"
+DATA = _HERE.parent / "examples" / "circuits"
 NETLISTS = [
     "iscas85/c17.bench",
     "iscas85/c432.bench",
@@ -42,7 +42,7 @@ FLOAT64_MAX_TOKENS = 3000
 
 def main() -> None:
     if not DATA.is_dir():
-        sys.exit(f"the shared netlists are not at {DATA}")
+        sys.exit(f"the example netlists are not at {DATA}")
     rng = random.Random(0)
     header = f"{'netlist':<20}{'tokens':>8}{'loops':>6}{'l/loop':>7}{'params':>9}"
     print(header + f"{'compile s':>10}{'exact s':>9}{'ref s':>9}{'exact/float64':>14}")

@@ -1,6 +1,6 @@
 """Bit-parallel batch evaluation against py-aiger on two real multipliers.
 
-Circuits (from ../shared/data/circuits, see its SOURCES.md):
+Circuits (from the repository's examples/circuits, see its SOURCES.md):
 
 - iscas85/c6288.bench, a 16x16 multiplier of 2416 gates: read with our .bench reader, written with our
   .aag writer, and that text parsed by py-aiger, so py-aiger also checks our writer;
@@ -36,7 +36,7 @@ from circuits import Circuit, evaluate_batch  # noqa: E402
 from circuits.io.aiger import read_aiger, write_aag  # noqa: E402
 from circuits.io.bench import read_bench  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "circuits"
+NETLISTS = Path(__file__).resolve().parents[1] / "examples" / "circuits"
 OUR_VECTORS = 10_000
 PY_AIGER_VECTORS = 200
 
@@ -91,7 +91,7 @@ def main() -> None:
     rng = np.random.default_rng(2024)
     print(f"{'circuit':<22}{'nets':>8}{'ours us/vec':>14}{'py-aiger us/vec':>16}{'ratio':>12}")
 
-    c6288 = read_bench(SHARED / "iscas85" / "c6288.bench")
+    c6288 = read_bench(NETLISTS / "iscas85" / "c6288.bench")
     c6288_in_py_aiger = aiger.parse(write_aag(c6288))
     c6288_names = (list(c6288.inputs), list(c6288.output_names))
     swap_last_two = [*range(30), 31, 30]
@@ -107,7 +107,7 @@ def main() -> None:
         )
     ]
 
-    path = SHARED / "epfl" / "multiplier.aig"
+    path = NETLISTS / "epfl" / "multiplier.aig"
     multiplier = read_aiger(path)
     multiplier_names = (list(multiplier.inputs), list(multiplier.output_names))
     ratios.append(

@@ -2,7 +2,7 @@
 
 `c17` is the smallest ISCAS-85 benchmark (Brglez and Fujiwara, 1985): 5 inputs, 6 two-input NAND
 gates, 2 outputs, written out gate by gate from its published netlist. The tests check it against the
-shared c17.bench file and against its truth table.
+c17.bench file in examples/circuits/iscas85 and against its truth table.
 """
 
 from __future__ import annotations

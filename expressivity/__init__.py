@@ -1,6 +1,6 @@
 """expressivity: compile TC^d circuits and FO[M] formulas into padded, looped AHAT transformers and run
-them exactly. The core: `Model` (DESIGN §2), `Simulator` / `run` (or `Model.run`) with the backends
-"exact", "fixed:P" and "float64" (DESIGN §3), `Trace`, and JSON model files (`save`, `load`).
+them exactly. The core: `Model` (docs/semantics.md), `Simulator` / `run` (or `Model.run`) with the backends
+"exact", "fixed:P" and "float64" (docs/backends.md), `Trace`, and JSON model files (`save`, `load`).
 The compile routes live in `expressivity.compile` (`formula.compile_formula`, `circuit.compile_circuit`,
 `connectivity.compile_connectivity`); `expressivity.verification.verify` checks a compiled model against
 the reference stored in it."""

@@ -1,4 +1,4 @@
-"""The transformer model of DESIGN.md §2: labelled residual stream, masked pre-norm views, AHAT heads.
+"""The transformer model of docs/semantics.md: labelled residual stream, masked pre-norm views, AHAT heads.
 
 A `Model` is pure data (exact rationals), validated at construction; the simulator runs it on any
 backend. The sequence is `BOS w_1 .. w_n PAD^t(n)` (plus any extra token kinds a construction adds
@@ -86,7 +86,7 @@ class View:
     """What a sublayer reads: norm groups of residual labels, normalised separately and concatenated.
 
     `norm` is "layer" (centre, then scale to unit length) or "rms" (scale only). Sublayers never read h
-    raw (DESIGN §2): a one-cell group under "layer" always reads 0, under "rms" it reads sign(x).
+    raw (docs/semantics.md): a one-cell group under "layer" always reads 0, under "rms" it reads sign(x).
     """
 
     groups: tuple[tuple[str, ...], ...]

@@ -1,6 +1,6 @@
 """Runs a `Model` on a word with any backend and records a `Trace`.
 
-The schedule is DESIGN §2: embed; then for each layer of prefix, block (r(n) times) and suffix: all
+The schedule (docs/semantics.md): embed; then for each layer of prefix, block (r(n) times) and suffix: all
 heads read the same residual through their views and their outputs are added together, then all FFNs
 read the result and their outputs are added. With `check_scratch` the scratch coordinates must be
 exactly zero at every position after every loop iteration; otherwise the run stops naming the dirty

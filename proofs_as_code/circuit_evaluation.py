@@ -1,4 +1,4 @@
-"""The circuit-evaluation lemma (CONSTRUCTIONS §5): depth(C) loops of one fixed block evaluate C.
+"""The circuit-evaluation lemma (docs/routes.md): depth(C) loops of one fixed block evaluate C.
 
 Statement. Let C be a threshold circuit and C' its literal form (`circuits.literal_form`: every node is
 "at least t of my literals are true", NOT/BUF folded into literals), of depth d. There is one padded

@@ -1,4 +1,4 @@
-"""s-t connectivity with ceil(log2 m) loops and m^3 padding (log-depth paper, Thm 2; CONSTRUCTIONS §6).
+"""s-t connectivity with ceil(log2 m) loops and m^3 padding (log-depth paper, Thm 2; docs/routes.md).
 
 Statement. There is one looped AHAT transformer with layer norm, rational weights and no positional
 encoding such that for every directed graph on m >= 1 vertices with source s and target t, run on

@@ -1,4 +1,4 @@
-"""Counting with a uniform head (G1, CONSTRUCTIONS §3), measured exactly.
+"""Counting with a uniform head (G1, docs/theory.md), measured exactly.
 
 Statement. Let a head have Q = K = 0, so every score is 0 and the tie set is the whole visible set, and
 let its value read the first cell of a spin group holding an indicator x_j (stored (s, s, -s, -s) with

@@ -1,4 +1,4 @@
-"""The layer-norm hash equality lemma (G3, CONSTRUCTIONS §3), measured exactly.
+"""The layer-norm hash equality lemma (G3, docs/theory.md), measured exactly.
 
 Statement. For rationals a, b let phi(z) = (z, 1, -z, -1)/sqrt(2 z^2 + 2), the layer-norm reading of the
 raw cells (z, 1, -z, -1). Then

@@ -4,7 +4,7 @@ Statement. Pad a word of length n with n^k tokens and number them p = 0, 1, ...,
 p = sum_r d_r n^(k-1-r) with 0 <= d_r < n. A transformer with 2k causal layers (1 when k = 1), no
 positional encoding and rational weights, independent of n, leaves at every padding token k norm groups
 whose layer-norm readings are exactly phi(d_0), ..., phi(d_{k-1}), phi(d) = (d, 1, -d, -1)/sqrt(2d^2 + 2).
-These are the hashes the FO[M] compiler (CONSTRUCTIONS §4) joins on: phi(d).phi(e) = 1 iff d = e, and
+These are the hashes the FO[M] compiler (docs/routes.md) joins on: phi(d).phi(e) = 1 iff d = e, and
 the gap 1 - phi(d).phi(d + 1) is positive (about 1/(2 d^4)), so O(log n) bits separate digits.
 
 Construction: `expressivity.compile.coordinates.digit_hashes` with region = padding and base = the

@@ -1,7 +1,7 @@
 """Shared test settings and paths.
 
-The real netlists live in ../shared/data/circuits beside the repository (never copied into it). CI lays
-shared/ beside the clone, so a missing folder is a broken setup and fails loudly rather than skipping.
+The real netlists the tests read ship with the repository in examples/circuits (see its SOURCES.md for
+where each file comes from and what it computes), so a plain clone runs every test.
 """
 
 from pathlib import Path
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_CIRCUITS = ROOT.parent / "shared" / "data" / "circuits"
+NETLISTS = ROOT / "examples" / "circuits"
 
 settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60
@@ -19,8 +19,8 @@ settings.load_profile("default")
 
 
 @pytest.fixture(scope="session")
-def shared_circuits() -> Path:
-    """Path of ../shared/data/circuits; fails the test if it is not there."""
-    if not SHARED_CIRCUITS.is_dir():
-        pytest.fail(f"real netlists not found at {SHARED_CIRCUITS}; shared/ must sit beside the repo")
-    return SHARED_CIRCUITS
+def netlists() -> Path:
+    """Path of examples/circuits, the real netlists (one folder per family: iscas85, mcnc, epfl, ...)."""
+    if not NETLISTS.is_dir():
+        pytest.fail(f"real netlists not found at {NETLISTS}; the checkout is incomplete")
+    return NETLISTS

@@ -1,4 +1,4 @@
-"""The readers against real netlists written by others (../shared/data/circuits, see its SOURCES.md).
+"""The readers against real netlists written by others (examples/circuits, see its SOURCES.md).
 
 Each expected value is plain integer arithmetic written here, from the meaning SOURCES.md states (or,
 where it says so, from the file itself); the circuits are simulated with `evaluate_batch`. Bit vectors
@@ -51,13 +51,13 @@ def and_count_and_depth(circuit: Circuit) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def epfl(shared_circuits: Path):
+def epfl(netlists: Path):
     """EPFL circuits, each parsed once for the whole module."""
     cache: dict[str, Circuit] = {}
 
     def load(name: str) -> Circuit:
         if name not in cache:
-            cache[name] = read_circuit(shared_circuits / "epfl" / f"{name}.aig")
+            cache[name] = read_circuit(netlists / "epfl" / f"{name}.aig")
         return cache[name]
 
     return load
@@ -70,8 +70,8 @@ def netlist_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*") if p.suffix in {".bench", ".blif", ".aag", ".aig"})
 
 
-def test_every_combinational_file_parses_with_its_declared_interface(shared_circuits: Path, epfl):
-    files = [p for p in netlist_files(shared_circuits) if p.name not in LATCH_FILES]
+def test_every_combinational_file_parses_with_its_declared_interface(netlists: Path, epfl):
+    files = [p for p in netlist_files(netlists) if p.name not in LATCH_FILES]
     assert len(files) == 32
     for path in files:
         circuit = epfl(path.stem) if path.parent.name == "epfl" else read_circuit(path)
@@ -96,9 +96,9 @@ def _declared_interface(path: Path) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("name", sorted(LATCH_FILES))
-def test_aiger_examples_with_a_latch_are_rejected_at_the_latch_count(shared_circuits: Path, name: str):
+def test_aiger_examples_with_a_latch_are_rejected_at_the_latch_count(netlists: Path, name: str):
     with pytest.raises(NetlistError) as caught:
-        read_circuit(shared_circuits / "aiger-examples" / name)
+        read_circuit(netlists / "aiger-examples" / name)
     err = caught.value
     assert (err.line, err.col) == (1, 9)
     assert "latches are not supported" in err.message
@@ -130,8 +130,8 @@ AIG_SIZE_DEPTH = {
 
 
 @pytest.mark.parametrize("name", sorted(BENCH_SIZE_DEPTH))
-def test_iscas_sizes_and_depths(shared_circuits: Path, name: str):
-    circuit = read_circuit(shared_circuits / "iscas85" / f"{name}.bench")
+def test_iscas_sizes_and_depths(netlists: Path, name: str):
+    circuit = read_circuit(netlists / "iscas85" / f"{name}.bench")
     assert (size(circuit), depth(circuit)) == BENCH_SIZE_DEPTH[name]
 
 
@@ -219,9 +219,9 @@ def test_dec_lights_output_x_xor_128(epfl):
         assert out.tolist() == [int(k == x ^ 128) for k in range(256)]
 
 
-def test_pyaiger_agrees_with_our_reader_on_every_epfl_file(shared_circuits: Path, epfl):
+def test_pyaiger_agrees_with_our_reader_on_every_epfl_file(netlists: Path, epfl):
     batch = 128
-    for path in sorted((shared_circuits / "epfl").glob("*.aig")):
+    for path in sorted((netlists / "epfl").glob("*.aig")):
         ours = epfl(path.stem)
         theirs = aiger.load(str(path))
         vectors = rng(7).integers(0, 2, size=(batch, len(ours.inputs)), dtype=np.uint8)
@@ -236,10 +236,10 @@ def test_pyaiger_agrees_with_our_reader_on_every_epfl_file(shared_circuits: Path
 # --- ISCAS-85 meanings ---
 
 
-def test_c17_matches_its_truth_table(shared_circuits: Path):
+def test_c17_matches_its_truth_table(netlists: Path):
     """c17 is six NANDs; multiplied out by hand, with inputs 1 2 3 6 7 and outputs 22 23:
     22 = (1 AND 3) OR (2 AND NOT(3 AND 6)),  23 = NOT(3 AND 6) AND (2 OR 7)."""
-    circuit = read_circuit(shared_circuits / "iscas85" / "c17.bench")
+    circuit = read_circuit(netlists / "iscas85" / "c17.bench")
     assert circuit.inputs == ("1", "2", "3", "6", "7") and circuit.output_names == ("22", "23")
     vectors = all_vectors(5)
     for (n1, n2, n3, n6, n7), out in zip(vectors.tolist(), evaluate_batch(circuit, vectors), strict=True):
@@ -247,8 +247,8 @@ def test_c17_matches_its_truth_table(shared_circuits: Path):
         assert out.tolist() == [(n1 & n3) | (n2 & not_3_and_6), not_3_and_6 & (n2 | n7)]
 
 
-def test_c6288_multiplies_with_the_last_two_outputs_swapped(shared_circuits: Path):
-    circuit = read_circuit(shared_circuits / "iscas85" / "c6288.bench")
+def test_c6288_multiplies_with_the_last_two_outputs_swapped(netlists: Path):
+    circuit = read_circuit(netlists / "iscas85" / "c6288.bench")
     product_bit_of_output = [*range(30), 31, 30]
     vectors = rng(8).integers(0, 2, size=(300, 32), dtype=np.uint8)
     vectors[0] = 1
@@ -257,9 +257,9 @@ def test_c6288_multiplies_with_the_last_two_outputs_swapped(shared_circuits: Pat
         assert out.tolist() == [product >> bit & 1 for bit in product_bit_of_output]
 
 
-def test_c499_and_c1355_compute_the_same_function(shared_circuits: Path):
-    c499 = read_circuit(shared_circuits / "iscas85" / "c499.bench")
-    c1355 = read_circuit(shared_circuits / "iscas85" / "c1355.bench")
+def test_c499_and_c1355_compute_the_same_function(netlists: Path):
+    c499 = read_circuit(netlists / "iscas85" / "c499.bench")
+    c1355 = read_circuit(netlists / "iscas85" / "c1355.bench")
     assert size(c1355) > size(c499)
     vectors = rng(9).integers(0, 2, size=(500, 41), dtype=np.uint8)
     assert np.array_equal(evaluate_batch(c499, vectors), evaluate_batch(c1355, vectors))
@@ -268,12 +268,12 @@ def test_c499_and_c1355_compute_the_same_function(shared_circuits: Path):
 # --- MCNC meanings ---
 
 
-def mcnc(shared_circuits: Path, name: str) -> Circuit:
-    return read_circuit(shared_circuits / "mcnc" / f"{name}.blif")
+def mcnc(netlists: Path, name: str) -> Circuit:
+    return read_circuit(netlists / "mcnc" / f"{name}.blif")
 
 
-def test_majority_blif_is_a_weighted_threshold(shared_circuits: Path):
-    circuit = mcnc(shared_circuits, "majority")
+def test_majority_blif_is_a_weighted_threshold(netlists: Path):
+    circuit = mcnc(netlists, "majority")
     assert circuit.inputs == ("a", "b", "c", "d", "e")
     vectors = all_vectors(5)
     expected = [[int(a + b + c + 3 * d + e >= 3)] for a, b, c, d, e in vectors.tolist()]
@@ -281,10 +281,10 @@ def test_majority_blif_is_a_weighted_threshold(shared_circuits: Path):
 
 
 @pytest.mark.parametrize(("name", "n"), [("parity", 16), ("xor5", 5)])
-def test_parity_files_compute_parity(shared_circuits: Path, name: str, n: int):
+def test_parity_files_compute_parity(netlists: Path, name: str, n: int):
     vectors = all_vectors(n)
     expected = [[sum(row) % 2] for row in vectors.tolist()]
-    assert evaluate_batch(mcnc(shared_circuits, name), vectors).tolist() == expected
+    assert evaluate_batch(mcnc(netlists, name), vectors).tolist() == expected
 
 
 # Which bit of the count of ones each output o_k carries, read off the covers: the cover whose rows
@@ -294,16 +294,16 @@ COUNT_BIT_OF_OUTPUT = {"rd53": (5, [2, 0, 1]), "rd73": (7, [1, 0, 2]), "rd84": (
 
 
 @pytest.mark.parametrize("name", sorted(COUNT_BIT_OF_OUTPUT))
-def test_rd_files_count_ones_with_permuted_output_bits(shared_circuits: Path, name: str):
+def test_rd_files_count_ones_with_permuted_output_bits(netlists: Path, name: str):
     n, bit_of_output = COUNT_BIT_OF_OUTPUT[name]
     vectors = all_vectors(n)
     expected = [[sum(row) >> bit & 1 for bit in bit_of_output] for row in vectors.tolist()]
-    assert evaluate_batch(mcnc(shared_circuits, name), vectors).tolist() == expected
+    assert evaluate_batch(mcnc(netlists, name), vectors).tolist() == expected
 
 
-def test_9sym_depends_only_on_the_number_of_ones(shared_circuits: Path):
+def test_9sym_depends_only_on_the_number_of_ones(netlists: Path):
     vectors = all_vectors(9)
-    outputs = evaluate_batch(mcnc(shared_circuits, "9sym"), vectors)[:, 0]
+    outputs = evaluate_batch(mcnc(netlists, "9sym"), vectors)[:, 0]
     by_count: dict[int, set[int]] = {}
     for row, out in zip(vectors.tolist(), outputs.tolist(), strict=True):
         by_count.setdefault(sum(row), set()).add(out)
@@ -311,9 +311,9 @@ def test_9sym_depends_only_on_the_number_of_ones(shared_circuits: Path):
     assert {v for values in by_count.values() for v in values} == {0, 1}
 
 
-def test_sqrt8_is_the_integer_square_root(shared_circuits: Path):
+def test_sqrt8_is_the_integer_square_root(netlists: Path):
     """Not in SOURCES.md; the names say it: inputs v[7] .. v[0] (most significant first), sqrt[0..3]."""
-    circuit = mcnc(shared_circuits, "sqrt8")
+    circuit = mcnc(netlists, "sqrt8")
     assert circuit.inputs == tuple(f"v[{k}]" for k in range(7, -1, -1))
     vectors = all_vectors(8)
     for row, out in zip(vectors, evaluate_batch(circuit, vectors), strict=True):
@@ -334,14 +334,14 @@ AIGER_EXAMPLES = {
 
 
 @pytest.mark.parametrize("name", sorted(AIGER_EXAMPLES))
-def test_aiger_examples_compute_their_obvious_function(shared_circuits: Path, name: str):
+def test_aiger_examples_compute_their_obvious_function(netlists: Path, name: str):
     meaning = AIGER_EXAMPLES[name]
-    circuit = read_circuit(shared_circuits / "aiger-examples" / name)
+    circuit = read_circuit(netlists / "aiger-examples" / name)
     n = meaning.__code__.co_argcount
     vectors = all_vectors(n)
     assert evaluate_batch(circuit, vectors).tolist() == [meaning(*row) for row in vectors.tolist()]
 
 
-def test_halfadder_names_come_from_its_symbol_table(shared_circuits: Path):
-    circuit = read_circuit(shared_circuits / "aiger-examples" / "halfadder.aag")
+def test_halfadder_names_come_from_its_symbol_table(netlists: Path):
+    circuit = read_circuit(netlists / "aiger-examples" / "halfadder.aag")
     assert circuit.inputs == ("x", "y") and circuit.output_names == ("s", "c")

@@ -145,8 +145,8 @@ def test_pyaiger_evaluates_our_aag_like_we_do(circuit: Circuit):
         assert [int(values[name]) for name in circuit.output_names] == out
 
 
-def test_pyaiger_reads_c6288_as_we_write_it(shared_circuits: Path):
-    circuit = read_circuit(shared_circuits / "iscas85" / "c6288.bench")
+def test_pyaiger_reads_c6288_as_we_write_it(netlists: Path):
+    circuit = read_circuit(netlists / "iscas85" / "c6288.bench")
     theirs = aiger.parse(write_aag(circuit))
     vectors = np.random.default_rng(11).integers(0, 2, size=(64, 32), dtype=np.uint8)
     packed = {name: int("".join(map(str, vectors[::-1, i])), 2) for i, name in enumerate(circuit.inputs)}

@@ -67,8 +67,8 @@ def test_inspect_reports_sizes_and_padding(majority_file):
     assert "t(n) = 1*n^1" in text and "parameters" in text
 
 
-def test_compile_and_run_a_circuit_file_gives_outputs_by_name(shared_circuits, tmp_path):
-    netlist = shared_circuits / "iscas85" / "c17.bench"
+def test_compile_and_run_a_circuit_file_gives_outputs_by_name(netlists, tmp_path):
+    netlist = netlists / "iscas85" / "c17.bench"
     out = tmp_path / "c17.json"
     assert invoke("compile", "circuit", netlist, "-o", out).exit_code == 0
     circuit = read_circuit(netlist)

@@ -1,4 +1,4 @@
-"""The circuit compiler (CONSTRUCTIONS §5): every compiled model agrees with circuits/ evaluation.
+"""The circuit compiler (docs/routes.md): every compiled model agrees with circuits/ evaluation.
 
 Expected values come from `circuits.evaluate` (the reference world), never from the compiler.
 """
@@ -109,8 +109,8 @@ def test_bad_input_vectors_are_refused():
         compiled.run([2])
 
 
-def test_the_model_file_round_trip_keeps_outputs_by_name(tmp_path, shared_circuits):
-    circuit = read_circuit(shared_circuits / "iscas85" / "c17.bench")
+def test_the_model_file_round_trip_keeps_outputs_by_name(tmp_path, netlists):
+    circuit = read_circuit(netlists / "iscas85" / "c17.bench")
     compiled = compile_circuit(circuit)
     save(compiled.model, tmp_path / "c17.json")
     model = load(tmp_path / "c17.json")
@@ -132,24 +132,24 @@ REAL = [
 
 
 @pytest.mark.parametrize(("family", "name"), REAL)
-def test_real_netlists_run_exactly_on_twenty_random_vectors(shared_circuits, family, name):
-    circuit = read_circuit(shared_circuits / family / name)
+def test_real_netlists_run_exactly_on_twenty_random_vectors(netlists, family, name):
+    circuit = read_circuit(netlists / family / name)
     compiled = compile_circuit(circuit, check=False)
     vectors = np.random.default_rng(len(name)).integers(0, 2, size=(20, len(circuit.inputs)))
     for bits in vectors.tolist():
         assert compiled.run(bits, record=False) == evaluate(circuit, bits)
 
 
-def test_c432_in_the_causal_mode(shared_circuits):
-    circuit = read_circuit(shared_circuits / "iscas85" / "c432.bench")
+def test_c432_in_the_causal_mode(netlists):
+    circuit = read_circuit(netlists / "iscas85" / "c432.bench")
     compiled = compile_circuit(circuit, causal=True, check=False)
     for bits in np.random.default_rng(7).integers(0, 2, size=(5, len(circuit.inputs))).tolist():
         assert compiled.run(bits, record=False) == evaluate(circuit, bits)
 
 
-def test_c6288_multiplies_two_16_bit_numbers(shared_circuits):
+def test_c6288_multiplies_two_16_bit_numbers(netlists):
     """c6288 is a 16 x 16 multiplier whose last two outputs are swapped (see test_circuits_io_real)."""
-    circuit = read_circuit(shared_circuits / "iscas85" / "c6288.bench")
+    circuit = read_circuit(netlists / "iscas85" / "c6288.bench")
     compiled = compile_circuit(circuit, check=False)
     a, b = 51_234, 40_961
     bits = [a >> k & 1 for k in range(16)] + [b >> k & 1 for k in range(16)]
@@ -159,10 +159,10 @@ def test_c6288_multiplies_two_16_bit_numbers(shared_circuits):
     assert got == [(a * b) >> bit & 1 for bit in product_bit_of_output]
 
 
-def test_bundled_c17_is_the_iscas_netlist(shared_circuits):
+def test_bundled_c17_is_the_iscas_netlist(netlists):
     from circuits.examples import c17
 
-    netlist = read_circuit(shared_circuits / "iscas85" / "c17.bench")
+    netlist = read_circuit(netlists / "iscas85" / "c17.bench")
     assert c17().inputs == netlist.inputs and c17().output_names == netlist.output_names
     for bits in itertools.product((0, 1), repeat=5):
         assert evaluate(c17(), bits) == evaluate(netlist, bits)

@@ -1,7 +1,7 @@
 """The exact backend against a brute-force reference that lives here, in sympy, and knows nothing of
 expressivity.numbers or the backends.
 
-The reference implements DESIGN §2 literally, position by position: embedding, views (norm groups,
+The reference implements docs/semantics.md literally, position by position: embedding, views (norm groups,
 N(x) = (x - mean)/||x - mean||, N(0) = 0; the "rms" variant x/||x||), heads (scores q_i . k_j over the
 visible set of the mask, tie set = argmax set, output = plain mean of v_j over it, 0 when the visible
 set is empty), FFNs (W2 ReLU(W1 z + b1) + b2), the layers as prefix / block r(n) times / suffix, and the

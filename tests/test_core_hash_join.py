@@ -1,4 +1,4 @@
-"""The hash-join path of the exact backend (DESIGN §3): keys of equal norm, tie set by hashing.
+"""The hash-join path of the exact backend (docs/backends.md): keys of equal norm, tie set by hashing.
 
 Keys are layer-norm hashes phi(b_j) = N(b_j, 1, -b_j, -1), all of norm 1; queries are phi(a_i) scaled by
 positive rationals (which moves no tie). By the hash lemma the tie set of a query whose value occurs

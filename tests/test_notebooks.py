@@ -1,7 +1,7 @@
 """The teaching notebooks run top to bottom without an error and draw at least one picture.
 
 Each notebook is executed by nbclient in a fresh "python3" kernel whose working directory is notebooks/
-(the notebooks find ../shared/data from there). The repository root is put on the kernel's PYTHONPATH so
+(notebook 03 finds examples/circuits from there). The repository root is put on the kernel's PYTHONPATH so
 that the notebooks import this checkout, whatever is installed, and hypothesis (notebook 05) keeps its
 cache in a temporary directory rather than in notebooks/.
 """

@@ -31,9 +31,9 @@ MAJORITY = majority_model()
 
 
 @pytest.fixture(scope="module")
-def c17(shared_circuits) -> Simulator:
+def c17(netlists) -> Simulator:
     """The compiled ISCAS-85 c17 (5 inputs, 2 outputs), prepared once."""
-    return Simulator(compile_circuit(read_circuit(shared_circuits / "iscas85" / "c17.bench")).model)
+    return Simulator(compile_circuit(read_circuit(netlists / "iscas85" / "c17.bench")).model)
 
 
 def expected_ties(trace, step: str, head: str) -> np.ndarray:

@@ -149,8 +149,8 @@ def test_connectivity_random_graphs(graph: tuple[int, int]) -> None:
     assert_least_working(CONNECTIVITY, words, smallest_precision(CONNECTIVITY, words))
 
 
-def test_compiled_circuit_output_bits_decide_agreement(shared_circuits) -> None:
-    compiled = compile_circuit(read_circuit(shared_circuits / "iscas85" / "c17.bench"))
+def test_compiled_circuit_output_bits_decide_agreement(netlists) -> None:
+    compiled = compile_circuit(read_circuit(netlists / "iscas85" / "c17.bench"))
     simulator = Simulator(compiled.model)
     words = ["".join(bits) for bits in itertools.product("01", repeat=5)]
     bits = smallest_precision(simulator, words)

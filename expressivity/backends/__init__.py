@@ -1,4 +1,4 @@
-"""The three arithmetic backends (DESIGN §3) and `get_backend`, which parses a backend name."""
+"""The three arithmetic backends (docs/backends.md) and `get_backend`, which parses a backend name."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""exact: the square-root field, decided exactly (DESIGN §3).
+"""exact: the square-root field, decided exactly (docs/backends.md).
 
 Activations are `RadicalArray`s. Every decision is exact: ReLU and readout use certified signs, and a
 head's tie set is decided in stages that never trust a float:
@@ -306,7 +306,7 @@ def _max_int(a: np.ndarray) -> int:
 def _hash_join_ties(
     q: RadicalArray, k: RadicalArray, visible: np.ndarray, scores: np.ndarray, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The hash-join path of DESIGN §3, for keys that all have the same norm c.
+    """The hash-join path (docs/backends.md), for keys that all have the same norm c.
 
     By Cauchy-Schwarz s_ij = q_i . k_j <= ||q_i|| c, with equality iff k_j = c q_i / ||q_i||: so when some
     key j0 attains it, the tie set is exactly the set of visible keys equal to k_j0, found by hashing.

@@ -63,8 +63,8 @@ def compile_formula_command(sentence: str, alphabet: str, output: str, causal: b
 def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: bool) -> None:
     """Compile a netlist (.bench, .blif, .aag, .aig, .th): one loop iteration per level of the circuit.
 
-    Example: expressivity compile circuit c17.bench -o c17.json   (then: expressivity run c17.json
-    --input 10110)
+    Example: expressivity compile circuit examples/circuits/iscas85/c17.bench -o c17.json   (then:
+    expressivity run c17.json --input 10110)
     """
     from circuits.io import read_circuit
     from expressivity.compile.circuit import compile_circuit

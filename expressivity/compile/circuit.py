@@ -1,4 +1,4 @@
-"""Circuit -> padded looped transformer: the TC^d evaluator of CONSTRUCTIONS §5.
+"""Circuit -> padded looped transformer: the TC^d evaluator of docs/routes.md.
 
 Tokens [ours, a layout where every read looks back, so one ordering serves both masking modes]:
 

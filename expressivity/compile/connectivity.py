@@ -1,4 +1,4 @@
-"""s-t connectivity with ceil(log2 m) loops and m^3 padding (CONSTRUCTIONS §6, log-depth paper Thm 2).
+"""s-t connectivity with ceil(log2 m) loops and m^3 padding (docs/routes.md, log-depth paper Thm 2).
 
 Word format [ours, fixed]. For a directed graph on vertices 0..m-1: a *ruler* of m symbols, symbol v
 in {'-', 's', 't', 'b'} marking vertex v as neither, the source, the target or both (exactly one source

@@ -1,4 +1,4 @@
-"""Padding coordinates (G6 + G8, CONSTRUCTIONS §3): every region token learns the base-B digits of its
+"""Padding coordinates (G6 + G8, docs/theory.md): every region token learns the base-B digits of its
 rank, as layer-norm hashes, with causal heads only and rational cells throughout.
 
 Statement. Let the region tokens (e.g. the padding) be numbered c = 1, 2, ... in order, and let B >= 1

@@ -1,6 +1,6 @@
-"""The gadgets of CONSTRUCTIONS.md §3 as functions that return heads and feed-forward sublayers.
+"""The gadgets of docs/theory.md as functions that return heads and feed-forward sublayers.
 
-Every sublayer reads its input through layer norm (DESIGN §2), so the gadgets agree on encodings whose
+Every sublayer reads its input through layer norm (docs/semantics.md), so the gadgets agree on encodings whose
 layer-norm reading is known exactly:
 
 - a **spin group** (4 cells) stores s in {-1/2, +1/2} as (s, s, -s, -s). Its mean is 0 and its norm is

@@ -1,4 +1,4 @@
-"""FO[M] sentences -> padded AHAT transformers (Theorem 1 of the padding paper, CONSTRUCTIONS §4).
+"""FO[M] sentences -> padded AHAT transformers (Theorem 1 of the padding paper; docs/routes.md).
 
     >>> from expressivity.compile.formula import compile_formula
     >>> from expressivity import run

@@ -1,4 +1,4 @@
-"""Pass 3c, instantiate the quantifiers: one counting head per quantified subformula (CONSTRUCTIONS §4).
+"""Pass 3c, instantiate the quantifiers: one counting head per quantified subformula (docs/routes.md).
 
 At an assignment token v, the head for a quantifier binding S (one variable, two for M2) joins on the
 digits of every variable outside S and on the pad spin. Its tie set is exactly the m = n^|S| assignment
