@@ -105,7 +105,7 @@ AAG_ERRORS = [
     ("aag 4 1 0 1 2\n2\n6\n6 2 8\n8 6 2\n", 4, 1, "combinational cycle through AND gate 6"),
     ("aag 3 2 0 1 1\n2\n4\n6\n", 5, 1, "expected AND gate 0 (lhs rhs0 rhs1), found 0 of 3 numbers"),
     ("aag 3 2 0 1 1\n2\n4\n6\n6 2 4 8\n", 5, 7, "unexpected '8' after AND gate 0"),
-    ("aag 3 2 0 1 1\n2\n4\n6", 5, 1, "the file ends where AND gate 0 (lhs rhs0 rhs1) was expected"),
+    ("aag 3 2 0 1 1\n2\n4\n6", 1, 7, "which needs 4 lines after the header; the file has 3"),
     ("aag 1 1 0 1 0\n2\n2\nx0 name\n", 4, 1, "unknown symbol kind 'x'"),
     ("aag 1 1 0 1 0\n2\n2\ni1 name\n", 4, 1, "symbol i1, but the file has 1 of that kind"),
     ("aag 2 2 0 1 0\n2\n4\n2\ni0 a\ni1 a\n", 6, 1, "name 'a' is given twice (first on line 5)"),
@@ -124,7 +124,8 @@ def test_aag_errors(text, line, col, words):
 AIG_ERRORS = [
     # header "aig 3 2 0 1 1\n" is line 1, the output literal "6\n" line 2, the ANDs start on line 3.
     (b"aig 3 2 0 1 1\n6\n\x02", 3, 2, "the file ends inside the binary encoding of AND gate 0"),
-    (b"aig 3 2 0 1 1\n6\n", 3, 1, "the file ends inside the binary encoding of AND gate 0"),
+    (b"aig 3 2 0 1 1\n6\n", 1, 11, "O = 1, A = 1, which needs 3 bytes after the header; the file has 2"),
+    (b"aig 4 2 0 1 2\n6\n\x02\x02\x02", 3, 4, "the file ends inside the binary encoding of AND gate 1"),
     (b"aig 3 2 0 1 1\n6\n\x00\x00", 3, 1, "AND gate 0 (lhs 6) has deltas 0, 0"),
     (b"aig 3 2 0 1 1\n6\n\x02\x05", 3, 1, "AND gate 0 (lhs 6) has deltas 2, 5"),
     (b"aig 3 2 0 1 1\n6\n\x80\x80\x80\x80\x80\x01", 3, 1, "longer than 5 bytes"),
@@ -152,7 +153,7 @@ def test_a_valid_aig_next_to_the_broken_ones_parses():
 TH_ERRORS = [
     (".inputs a b\n.outputs y\n.threshold a b y\n1 1\n", 4, 3, "expected 2 weights and a threshold"),
     (".inputs a b\n.outputs y\n.threshold a b y\n1 1 1 1\n", 4, 7, "found 4"),
-    (".inputs a b\n.outputs y\n.threshold a b y\n1 one 1\n", 4, 3, "integers, found 'one'"),
+    (".inputs a b\n.outputs y\n.threshold a b y\n1 one 1\n", 4, 3, "must be an integer, found 'one'"),
     (".inputs a b\n.outputs y\n.threshold a b y\n.end\n", 3, 17, "must be followed by a line of weights"),
     (".inputs a\n.outputs y\n.names a y\n1 1\n", 3, 1, "unknown directive '.names'"),
     (".inputs a\n.outputs y\n.threshold a c y\n1 1 1\n", 3, 14, "net 'c' is never defined"),

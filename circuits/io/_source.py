@@ -1,7 +1,10 @@
 """Shared reading machinery: located tokens and errors, decoding, net definitions, checking and ordering.
 
 Every reader reports a bad file as `NetlistError(message, path, line, col)` with a 1-based line and a
-1-based column pointing at the offending token, and never returns part of a circuit. The net-named
+1-based column pointing at the offending token, and never returns part of a circuit. Keywords and numbers
+are ASCII only (`keyword`, `integer`): a dotless `ı` or a ligature `ﬀ` is not upper-cased into a keyword,
+and Arabic-Indic or full-width digits are not read as numbers. A file with control characters
+(`check_characters`) or without any output (`check_has_outputs`) is an error too. The net-named
 formats (.bench, BLIF, .th) record each gate as a `Definition` and hand them to `assemble_circuit`,
 which checks that every net is defined and sorts the gates; BLIF and .th also share the directive loop
 of `BlifLikeReader`.
@@ -21,6 +24,10 @@ from circuits.io._naming import circuit_name_from_path
 from circuits.ir import Circuit, Gate, Op
 
 WORD = re.compile(r"\S+")
+CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+INTEGER = re.compile(r"[+-]?[0-9]+")
+MAX_DIGITS = 4300
+"""Longest number (in digits) a reader takes: Python's default limit on converting text to int."""
 Key = TypeVar("Key", bound=Hashable)
 
 
@@ -84,6 +91,53 @@ def decode_utf8(data: bytes, path: str, start: int = 0) -> str:
         line, col = position(data, start + err.start)
         bad_byte = data[start + err.start]
         raise NetlistError(f"byte 0x{bad_byte:02x} is not valid UTF-8 text", path, line, col) from None
+
+
+def check_characters(text: str, path: str) -> None:
+    """A control character other than tab, line breaks and form feeds is an error at its place.
+
+    Such bytes (NUL above all) never belong in a netlist; they mean the file is not text.
+    """
+    found = CONTROL.search(text)
+    if found:
+        line, col = position(text, found.start())
+        raise NetlistError(
+            f"control character U+{ord(found.group()):04X} is not allowed in a netlist", path, line, col
+        )
+
+
+def check_has_outputs(outputs: Sequence[object], text: str, path: str) -> None:
+    """A netlist with no output computes nothing: an error at the end of the file."""
+    if not outputs:
+        line, col = position(text, len(text))
+        raise NetlistError("the netlist declares no outputs (a circuit needs at least one)", path, line, col)
+
+
+def keyword(token: Token) -> str:
+    """The token's text in upper case if it is ASCII, else '' (which matches no keyword).
+
+    `str.upper` maps some non-ASCII letters onto ASCII ones ('ı' -> 'I', 'ﬀ' -> 'FF'); keywords must be
+    written in ASCII.
+    """
+    return token.text.upper() if token.text.isascii() else ""
+
+
+def integer(token: Token, what: str, path: str, max_digits: int = MAX_DIGITS, signed: bool = True) -> int:
+    """The token as a decimal integer written with ASCII digits (a sign too when `signed`).
+
+    More than `max_digits` digits is an error at the token, before any conversion: Python refuses to
+    convert numbers longer than 4300 digits, and no netlist needs one.
+    """
+    text = token.text
+    if not INTEGER.fullmatch(text) or (not signed and text[0] in "+-"):
+        kind = "an integer" if signed else "an unsigned integer"
+        hint = "" if text.isascii() else " (numbers are written with the ASCII digits 0-9)"
+        raise error_at(token, f"{what} must be {kind}, found {text[:40]!r}{hint}", path)
+    digits = len(text.lstrip("+-"))
+    if digits > max_digits:
+        message = f"{what} has {digits} digits, more than the {max_digits} this reader takes"
+        raise error_at(token, message, path)
+    return int(text)
 
 
 class CycleFound(Exception):
@@ -247,7 +301,7 @@ class BlifLikeReader:
             line = self.lines[self.next]
             self.next += 1
             head = line[0]
-            directive = head.text.lower()
+            directive = head.text.lower() if head.text.isascii() else head.text
             if ended:
                 raise error_at(head, "text after .end (only one model per file is read)", self.path)
             if directive == ".model":

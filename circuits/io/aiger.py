@@ -4,8 +4,12 @@ A file starts with the header `aag M I L O A` (binary: `aig ...`), M the largest
 the numbers of inputs, latches, outputs and AND gates, optionally followed by the 1.9 fields B C J F
 (bad-state properties, invariant constraints, justice and fairness properties). Only combinational
 graphs are read: L, B, C, J and F must be 0 (absent fields count as 0); a non-zero one is reported at
-its place in the header. A literal is 2v (variable v) or 2v+1 (its negation); 0 and 1 are the
-constants false and true.
+its place in the header. Numbers are ASCII decimal, at most 20 digits. O must be at least 1 (a circuit
+without outputs computes nothing). The header's counts are checked against the file's size before
+anything is allocated: every input, output and AND line of an ASCII file is a line of its own, every
+binary output line takes at least 2 bytes and every binary AND gate at least 2 (one per delta). Binary
+inputs take no bytes at all, so their number is capped at `MAX_BINARY_INPUTS`. A literal is 2v
+(variable v) or 2v+1 (its negation); 0 and 1 are the constants false and true.
 
 ASCII: I lines with an input literal, O lines with an output literal, A lines `lhs rhs0 rhs1`, in any
 order as long as they are acyclic. Binary: inputs are implicitly 2, 4, ..., 2I; outputs are ASCII
@@ -34,11 +38,14 @@ from pathlib import Path
 from circuits.errors import NetlistError
 from circuits.io._naming import circuit_name_from_path
 from circuits.io._source import (
+    CONTROL,
     CycleFound,
     Token,
+    check_characters,
     decode_utf8,
     describe_cycle,
     error_at,
+    integer,
     position,
     topological_order,
     words,
@@ -55,8 +62,11 @@ UNSUPPORTED_FIELDS = {
     "J": "justice properties",
     "F": "fairness constraints",
 }
-SYMBOL = re.compile(r"([a-z])(\d+) (.*)")
+SYMBOL = re.compile(r"([a-z])([0-9]+) (.*)")
 MAX_DELTA_BYTES = 5
+MAX_DIGITS = 20
+MAX_BINARY_INPUTS = 100_000
+"""Most inputs a binary file may declare: they take no bytes, so the file's size does not bound them."""
 
 
 @dataclass(frozen=True)
@@ -106,10 +116,25 @@ def _header(tokens: list[Token], end: Token, magic: str, path: str) -> _Header:
     return _Header(counts, places)
 
 
+def _check_has_outputs(header: _Header, path: str) -> None:
+    if header.counts["O"] == 0:
+        message = "O = 0: the file declares no outputs (a circuit needs at least one)"
+        raise error_at(header.tokens["O"], message, path)
+
+
 def _unsigned(token: Token, what: str, path: str) -> int:
-    if not token.text.isdigit() or not token.text.isascii():
-        raise error_at(token, f"{what} must be an unsigned integer, found {token.text!r}", path)
-    return int(token.text)
+    return integer(token, what, path, max_digits=MAX_DIGITS, signed=False)
+
+
+def _check_size(header: _Header, needed: int, available: int, unit: str, fields: str, path: str) -> None:
+    """The counts in `fields` need `needed` `unit`s of the file, which has `available`: an error at the
+    largest of those header fields if it is too short (before anything is allocated)."""
+    if needed <= available:
+        return
+    field = max(fields, key=lambda name: header.counts[name])
+    declared = ", ".join(f"{name} = {header.counts[name]}" for name in fields)
+    message = f"the header declares {declared}, which needs {needed} {unit}; the file has {available}"
+    raise error_at(header.tokens[field], message, path)
 
 
 def _literal(token: Token, header: _Header, what: str, path: str) -> int:
@@ -130,10 +155,9 @@ class _Lines:
         self.path = path
 
     def numbers(self, count: int, what: str) -> list[Token]:
-        """The next line, which must hold exactly `count` fields describing `what`."""
+        """The next line, which must hold exactly `count` fields describing `what` (the header's counts
+        were checked against the number of lines, so there is one)."""
         line_no = self.first_line + self.next
-        if self.next >= len(self.lines):
-            raise NetlistError(f"the file ends where {what} was expected", self.path, line_no, 1)
         text = self.lines[self.next].rstrip("\r")
         self.next += 1
         tokens = words(text, line_no)
@@ -150,11 +174,14 @@ class _Lines:
 
 def parse_aag(text: str, path: str = "<string>") -> Circuit:
     """Parse ASCII AIGER text into a `Circuit`; a malformed file raises `NetlistError` at the bad token."""
+    check_characters(text, path)
     lines = _Lines(text.split("\n"), 1, path)
     first = lines.lines[0].rstrip("\r")
     header = _header(words(first, 1), Token("", 1, len(first) + 1), "aag", path)
     lines.next = 1
     counts = header.counts
+    needed = counts["I"] + counts["O"] + counts["A"]
+    _check_size(header, needed, len(lines.lines) - 1, "lines after the header", "IOA", path)
     defined: dict[int, Token] = {}
     inputs = []
     for k in range(counts["I"]):
@@ -187,6 +214,7 @@ def parse_aag(text: str, path: str = "<string>") -> Circuit:
     ands = [tuple(int(t.text) for t in and_tokens[var]) for var in order]
     graph = _Graph(inputs, ands, outputs)
     input_names, output_names = _symbols(lines.rest(), lines.first_line + lines.next, 1, counts, path)
+    _check_has_outputs(header, path)
     return _build(graph, input_names, output_names, path)
 
 
@@ -215,9 +243,15 @@ def parse_aig(data: bytes, path: str = "<string>") -> Circuit:
         line, col = position(data, len(data))
         raise NetlistError("the file ends inside the header line", path, line, col)
     first = decode_utf8(data[:header_end], path)
+    check_characters(first, path)
     header = _header(words(first, 1), Token("", 1, len(first) + 1), "aig", path)
     counts = header.counts
+    if counts["I"] > MAX_BINARY_INPUTS:
+        message = f"I = {counts['I']} inputs: a binary file may declare at most {MAX_BINARY_INPUTS}"
+        raise error_at(header.tokens["I"], message, path)
     offset = header_end + 1
+    needed = 2 * (counts["O"] + counts["A"]) - 1
+    _check_size(header, needed, len(data) - offset, "bytes after the header", "OA", path)
     output_lines = []
     for _ in range(counts["O"]):
         line_end = data.find(b"\n", offset)
@@ -236,6 +270,7 @@ def parse_aig(data: bytes, path: str = "<string>") -> Circuit:
     graph = _Graph([2 * (k + 1) for k in range(counts["I"])], ands, outputs)
     text = decode_utf8(data, path, start=offset)
     input_names, output_names = _symbols(text.split("\n"), symbols_line, symbols_col, counts, path)
+    _check_has_outputs(header, path)
     return _build(graph, input_names, output_names, path)
 
 
@@ -291,8 +326,14 @@ def _symbols(
         if match is None:
             message = "expected a symbol 'i<k> name' or 'o<k> name', or 'c' to start the comments"
             raise NetlistError(message, path, line_no, col)
-        kind, number, name = match.group(1), int(match.group(2)), match.group(3)
         where = Token(text, line_no, col)
+        control = CONTROL.search(text)
+        if control:
+            character = f"U+{ord(control.group()):04X}"
+            message = f"control character {character} is not allowed in a symbol name"
+            raise NetlistError(message, path, line_no, col + control.start())
+        kind, name = match.group(1), match.group(3)
+        number = _unsigned(Token(match.group(2), line_no, col + 1), f"the index of symbol {kind}", path)
         count = {"i": counts["I"], "o": counts["O"]}.get(kind)
         if count is None:
             raise error_at(where, f"unknown symbol kind {kind!r} (a combinational file has i and o)", path)

@@ -4,13 +4,13 @@ A file is a list of lines, each one of
 
     INPUT(x)            a primary input; the circuit's inputs come in the order of these lines
     OUTPUT(y)           a primary output named after the net it reads, in the order of these lines
-    y = OP(a, b, ...)   a gate, OP one of AND OR NAND NOR XOR XNOR NOT BUF BUFF (any case)
+    y = OP(a, b, ...)   a gate, OP one of AND OR NAND NOR XOR XNOR NOT BUF BUFF (ASCII, any case)
     y = vdd | gnd       the constant 1 or 0 (the spelling ABC uses)
 
 with `#` starting a comment. Net names are any run of characters other than blanks, `(`, `)`, `,`, `=`
 and `#` (the ISCAS-85 files use plain numbers). Gates may be defined in any order and OUTPUT lines may
 come before the net is defined; the reader sorts gates topologically and reports a cycle. `DFF`
-(sequential) is rejected. XOR and XNOR may take more than two inputs.
+(sequential) is rejected. XOR and XNOR may take more than two inputs. A file needs at least one OUTPUT.
 
 The writer emits MAJ and THRESHOLD gates (which `.bench` lacks) as AND/NOT networks (see
 `circuits.lower_boolean`), BUF as the ISCAS spelling BUFF, and constants as `vdd`/`gnd`.
@@ -27,10 +27,13 @@ from circuits.io._naming import comment_line, netlist_ready
 from circuits.io._source import (
     Token,
     assemble_circuit,
+    check_characters,
+    check_has_outputs,
     declare_output,
     decode_utf8,
     define,
     error_at,
+    keyword,
     located,
 )
 from circuits.ir import Circuit, Gate, Op
@@ -100,6 +103,7 @@ class _LineReader:
 
 def parse_bench(text: str, path: str = "<string>") -> Circuit:
     """Parse `.bench` text into a `Circuit`; a malformed file raises `NetlistError` at the bad token."""
+    check_characters(text, path)
     inputs: list[Token] = []
     outputs: list[Token] = []
     gate_lines: dict[str, _GateLine] = {}
@@ -110,12 +114,12 @@ def parse_bench(text: str, path: str = "<string>") -> Circuit:
         if not line.tokens:
             continue
         head = line.name("INPUT(...), OUTPUT(...) or a gate definition")
-        if head.text.upper() in DECLARATIONS and len(line.tokens) > 1 and line.tokens[1].text == "(":
+        if keyword(head) in DECLARATIONS and len(line.tokens) > 1 and line.tokens[1].text == "(":
             line.punct("(")
             net = line.name("a net name")
             line.punct(")")
             line.finish()
-            if head.text.upper() == "INPUT":
+            if keyword(head) == "INPUT":
                 define(net, defined, path)
                 inputs.append(net)
             else:
@@ -124,7 +128,7 @@ def parse_bench(text: str, path: str = "<string>") -> Circuit:
             continue
         line.punct("=")
         op_token = line.name("a gate type")
-        kind = op_token.text.upper()
+        kind = keyword(op_token)
         if kind in CONSTANTS:
             fanin: tuple[Token, ...] = ()
         elif kind in GATE_OPS:
@@ -137,7 +141,9 @@ def parse_bench(text: str, path: str = "<string>") -> Circuit:
         line.finish()
         define(head, defined, path)
         gate_lines[head.text] = _GateLine(head, op_token, fanin)
-    return assemble_circuit(path, None, inputs, outputs, gate_lines, defined, partial(_gate, path))
+    circuit = assemble_circuit(path, None, inputs, outputs, gate_lines, defined, partial(_gate, path))
+    check_has_outputs(circuit.outputs, text, path)
+    return circuit
 
 
 def _argument_list(line: _LineReader) -> tuple[Token, ...]:
@@ -153,7 +159,7 @@ def _argument_list(line: _LineReader) -> tuple[Token, ...]:
 
 def _gate(path: str, gate_line: _GateLine) -> list[Gate]:
     name = gate_line.output.text
-    kind = gate_line.op_token.text.upper()
+    kind = keyword(gate_line.op_token)
     with located(path, gate_line.op_token):
         if kind in CONSTANTS:
             return [Gate(name, Op.CONST, value=CONSTANTS[kind])]

@@ -11,7 +11,7 @@ sorted topologically and a cycle is reported. The circuit's inputs follow `.inpu
 
 Only one model per file: a second `.model` is rejected (hierarchical BLIF needs `.subckt`, which is
 sequential/hierarchical and rejected like `.latch`, `.mlatch`, `.gate`, `.clock`, ...). Any other
-directive is rejected as unknown.
+directive is rejected as unknown, and so is a file without outputs.
 
 Each cover becomes a few IR gates: a one-row cover is one AND (NOR when all its literals are negated,
 NAND/OR for an OFF-set row, BUF/NOT for a single literal); a cover of several rows is an OR (NOR for
@@ -35,6 +35,8 @@ from circuits.io._source import (
     BlifLikeReader,
     Token,
     assemble_circuit,
+    check_characters,
+    check_has_outputs,
     decode_utf8,
     define,
     error_at,
@@ -76,6 +78,7 @@ class _Cover:
 
 def parse_blif(text: str, path: str = "<string>") -> Circuit:
     """Parse BLIF text into a `Circuit`; a malformed file raises `NetlistError` at the bad token."""
+    check_characters(text, path)
     reader = BlifLikeReader(logical_lines(text), path)
     covers: dict[str, _Cover] = {}
     for directive, line in reader.directives():
@@ -99,9 +102,11 @@ def parse_blif(text: str, path: str = "<string>") -> Circuit:
         else:
             raise error_at(head, f"unknown directive {head.text!r}", path)
     builder = _CoverBuilder(path, FreshNames(reader.defined))
-    return assemble_circuit(
+    circuit = assemble_circuit(
         path, reader.model, reader.inputs, reader.outputs, covers, reader.defined, builder.gates_for
     )
+    check_has_outputs(circuit.outputs, text, path)
+    return circuit
 
 
 def _read_cover(line: list[Token], rows: list[list[Token]], path: str) -> _Cover:

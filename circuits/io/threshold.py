@@ -13,11 +13,13 @@ threshold logic circuits", ICCAD 2016), made precise here:
     .end
 
 meaning y = [1*a + 1*b + 1*c >= 2]: a gate is 1 iff sum_i w_i x_i >= t. Weights and thresholds are
-any integers (a negative weight inhibits: `.threshold a b y` / `1 -1 1` is a AND NOT b). A gate with
-no fan-in is a constant, [0 >= t]: `.threshold one` / `0` is 1 and `.threshold zero` / `1` is 0.
-Gates may come in any order (they are sorted topologically; a cycle is an error), each output is the
-net of its name, and the circuit's inputs follow `.inputs`. threABC writes a free-text title as the
-first line; a first line that does not start with `.` is read as such a title and ignored.
+any integers, written with the ASCII digits 0-9, at most 4300 of them (a negative weight inhibits:
+`.threshold a b y` / `1 -1 1` is a AND NOT b). A gate with no fan-in is a constant, [0 >= t]:
+`.threshold one` / `0` is 1 and `.threshold zero` / `1` is 0. Gates may come in any order (they are
+sorted topologically; a cycle is an error), each output is the net of its name, and the circuit's
+inputs follow `.inputs`. threABC writes a free-text title as the first line; a first line that does
+not start with `.` is read as such a title and ignored. A file without outputs is an error (so a text
+file that is not a netlist is not read as an empty circuit).
 
 The writer turns every gate into threshold gates with `circuits.lower_threshold.to_threshold` (XOR
 and XNOR get helper gates; the others map one to one).
@@ -35,9 +37,12 @@ from circuits.io._source import (
     BlifLikeReader,
     Token,
     assemble_circuit,
+    check_characters,
+    check_has_outputs,
     decode_utf8,
     define,
     error_at,
+    integer,
     located,
     logical_lines,
 )
@@ -45,7 +50,6 @@ from circuits.ir import Circuit, Gate, Op
 from circuits.lower_threshold import to_threshold
 
 NAME = re.compile(r"[^\s#\\]+")
-INTEGER = re.compile(r"[+-]?\d+")
 INPUT_DIRECTIVES = frozenset({".inputs", ".input"})
 OUTPUT_DIRECTIVES = frozenset({".outputs", ".output"})
 
@@ -62,6 +66,7 @@ class _ThresholdLine:
 
 def parse_threshold(text: str, path: str = "<string>") -> Circuit:
     """Parse `.th` text into a `Circuit`; a malformed file raises `NetlistError` at the bad token."""
+    check_characters(text, path)
     lines = logical_lines(text)
     if lines and lines[0][0].line == 1 and not lines[0][0].text.startswith("."):
         lines = lines[1:]
@@ -86,9 +91,11 @@ def parse_threshold(text: str, path: str = "<string>") -> Circuit:
             )
         else:
             raise error_at(head, f"expected a directive such as .threshold, found {head.text!r}", path)
-    return assemble_circuit(
+    circuit = assemble_circuit(
         path, reader.model, reader.inputs, reader.outputs, gates, reader.defined, partial(_gates, path)
     )
+    check_has_outputs(circuit.outputs, text, path)
+    return circuit
 
 
 def _read_gate(line: list[Token], weight_line: list[Token], path: str) -> _ThresholdLine:
@@ -96,9 +103,7 @@ def _read_gate(line: list[Token], weight_line: list[Token], path: str) -> _Thres
         end = Token("", line[0].line, line[0].col + len(line[0].text))
         raise error_at(end, ".threshold needs at least its output net", path)
     *fanin, output = line[1:]
-    for token in weight_line:
-        if not INTEGER.fullmatch(token.text):
-            raise error_at(token, f"weights and threshold are integers, found {token.text!r}", path)
+    numbers = [integer(token, "a weight or threshold", path) for token in weight_line]
     expected = len(fanin) + 1
     if len(weight_line) != expected:
         where = weight_line[expected] if len(weight_line) > expected else weight_line[-1]
@@ -106,7 +111,6 @@ def _read_gate(line: list[Token], weight_line: list[Token], path: str) -> _Thres
             f"expected {len(fanin)} weights and a threshold ({expected} integers), found {len(weight_line)}"
         )
         raise error_at(where, message, path)
-    numbers = [int(token.text) for token in weight_line]
     return _ThresholdLine(output, tuple(fanin), tuple(numbers[:-1]), numbers[-1])
 
 
