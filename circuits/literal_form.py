@@ -15,18 +15,26 @@ a net may appear several times (a multiplicity). `literal_form` derives it from 
 
 `depth` is then the number of rounds of "every node recomputes from its literals" after which every
 node is right: 0 for sources, 1 + the largest depth among a node's literal sources.
+
+Size. A gate of weights w becomes sum_i |w_i| literals, so weights such as 2^40 would take more memory
+than any machine has. `literal_form_size` counts the nodes and literals arithmetically, from the gates'
+kinds, fan-ins and weights alone, and `literal_form` refuses (a `CircuitError` naming the heaviest gate)
+a form of more than `max_literals` literals before building any of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from circuits.ir import Circuit, Op
+from circuits.errors import CircuitError
+from circuits.ir import Circuit, Gate, Op
 from circuits.lower_threshold import to_threshold
 
 FALSE = "<false>"
 
 Literal = tuple[str, bool]
+MAX_LITERALS = 10_000_000
+"""Default cap on the literals of a literal form (about 80 bytes each once built)."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,65 @@ def _unary_kind(weights: tuple[int, ...], threshold: int) -> bool | None:
     return None
 
 
-def literal_form(circuit: Circuit) -> LiteralCircuit:
-    """The literal form of `circuit` (module docstring); it computes the same outputs."""
+@dataclass(frozen=True)
+class LiteralFormSize:
+    """What `literal_form` would build: `nodes` and `literals` in all, and the gate of the source circuit
+    whose nodes take the most literals (`heaviest`, with `heaviest_literals` of them; '' and 0 if none)."""
+
+    nodes: int
+    literals: int
+    heaviest: str
+    heaviest_literals: int
+
+
+def _gate_size(gate: Gate, is_output: bool) -> tuple[int, int]:
+    """(nodes, literals) that one source gate becomes, following `to_threshold` and the folding rules.
+
+    A one-input gate of any kind lowers to a copy [x >= 1] or a negation [-x >= 0] and is folded unless
+    an output reads it; XOR_k and XNOR_k (k >= 2) get floor(k/2) helpers of k literals each, and the gate
+    itself reads the k inputs and the helpers (each helper once, with weight -+2, so twice).
+    """
+    k = len(gate.fanin)
+    if gate.op in (Op.INPUT, Op.CONST):
+        return 0, 0
+    if gate.op is Op.THRESHOLD:
+        if _unary_kind(gate.weights, gate.threshold) is not None and not is_output:
+            return 0, 0
+        return 1, max(1, sum(abs(weight) for weight in gate.weights))
+    if k == 1:
+        return (1, 1) if is_output else (0, 0)
+    if gate.op in (Op.XOR, Op.XNOR):
+        helpers = k // 2
+        return 1 + helpers, helpers * k + k + 2 * helpers
+    return 1, k
+
+
+def literal_form_size(circuit: Circuit) -> LiteralFormSize:
+    """The size of `literal_form(circuit)`, computed without building it (module docstring)."""
+    output_nets = set(circuit.output_nets)
+    nodes = literals = heaviest_literals = 0
+    heaviest = ""
+    for gate in circuit.gates:
+        gate_nodes, gate_literals = _gate_size(gate, gate.name in output_nets)
+        nodes += gate_nodes
+        literals += gate_literals
+        if gate_literals > heaviest_literals:
+            heaviest, heaviest_literals = gate.name, gate_literals
+    return LiteralFormSize(nodes, literals, heaviest, heaviest_literals)
+
+
+def literal_form(circuit: Circuit, max_literals: int = MAX_LITERALS) -> LiteralCircuit:
+    """The literal form of `circuit` (module docstring); it computes the same outputs.
+
+    A form of more than `max_literals` literals is refused with a CircuitError before it is built.
+    """
+    size = literal_form_size(circuit)
+    if size.literals > max_literals:
+        raise CircuitError(
+            f"the literal form of {circuit.name!r} would have {size.literals} literals, more than "
+            f"max_literals={max_literals}; gate {size.heaviest!r} alone takes {size.heaviest_literals} "
+            "(a weight w is |w| literals)"
+        )
     lowered = to_threshold(circuit)
     output_nets = set(lowered.output_nets)
     resolved: dict[str, Literal] = {}

@@ -48,7 +48,7 @@ from functools import cached_property
 
 from circuits.evaluation import evaluate
 from circuits.ir import Circuit
-from circuits.literal_form import FALSE, LiteralCircuit, literal_form
+from circuits.literal_form import FALSE, LiteralCircuit, literal_form, literal_form_size
 from circuits.serial import circuit_to_dict
 from expressivity.compile import gadgets as g
 from expressivity.compile.program import Program
@@ -132,15 +132,18 @@ def compile_circuit(
 
     Weights are multiplicities: a literal of weight w has |w| wire tokens, so a circuit with weights
     2^k (e.g. iterated addition) grows with the weights. A model of more than `max_tokens` tail tokens
-    is refused with a ModelError before anything is built."""
-    form = literal_form(circuit)
-    n = len(form.inputs)
-    tokens = n + len(form.nodes) + form.wire_count
+    is refused with a ModelError before anything is built: the count comes from the weights alone
+    (`literal_form_size`), so a weight of 2^40 costs no memory."""
+    size = literal_form_size(circuit)
+    tokens = len(circuit.inputs) + size.nodes + size.literals
     if tokens > max_tokens:
         raise ModelError(
-            f"circuit {circuit.name!r} would need {tokens} tokens ({form.wire_count} wire tokens: a literal "
-            f"of weight w takes |w| of them), more than max_tokens={max_tokens}"
+            f"circuit {circuit.name!r} would need {tokens} tokens ({size.literals} wire tokens: a literal "
+            f"of weight w takes |w| of them; gate {size.heaviest!r} alone takes {size.heaviest_literals}), "
+            f"more than max_tokens={max_tokens} (compile_circuit's max_tokens argument raises the limit)"
         )
+    form = literal_form(circuit, max_literals=size.literals)
+    n = len(form.inputs)
     program = Program("01")
     id_width = g.code_width(_FIRST_NODE_ID + n + len(form.nodes))
     codes = g.code_ids(_FIRST_NODE_ID + n + len(form.nodes), id_width)
