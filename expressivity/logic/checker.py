@@ -50,11 +50,13 @@ from expressivity.logic.syntax import (
     PairMajority,
     Quantifier,
     free_variables,
+    subformulas,
 )
 from expressivity.logic.syntax import variables as _all_variables
 
 # Upper bound on batch * n^k cells per evaluation chunk, to keep the memory of one pass bounded.
 _CELLS_PER_CHUNK = 1 << 22
+MAX_VARIABLES = 63
 
 
 def evaluate(
@@ -79,7 +81,7 @@ def evaluate(
     missing = free - set(order)
     if missing:
         raise ValueError(f"variables {order} leaves out the free variable(s) {', '.join(sorted(missing))}")
-    formula_vars = sorted(_all_variables(formula))
+    formula_vars = _variable_axes(formula)
     values = _evaluate_group(formula, [word], len(word), formula_vars)[0]
     kept = [name for name in formula_vars if name in order]
     values = values[tuple(slice(None) if name in order else 0 for name in formula_vars)]
@@ -107,7 +109,7 @@ def holds_batch(sentence: Formula | str, words: Iterable[str], alphabet: str | N
     words = list(words)
     for index, word in enumerate(words):
         _check_word(word, alphabet, index)
-    formula_vars = sorted(_all_variables(sentence))
+    formula_vars = _variable_axes(sentence)
     by_length: dict[int, list[int]] = {}
     for index, word in enumerate(words):
         by_length.setdefault(len(word), []).append(index)
@@ -119,6 +121,21 @@ def holds_batch(sentence: Formula | str, words: Iterable[str], alphabet: str | N
             values = _evaluate_group(sentence, [words[i] for i in part], n, formula_vars)
             result[part] = values.reshape(len(part))
     return result
+
+
+def _variable_axes(formula: Formula) -> list[str]:
+    """The formula's variable names in sorted order, one array axis each (after the batch axis).
+
+    NumPy arrays have at most 64 axes, so a formula with more than MAX_VARIABLES distinct variable names
+    is refused with a ValueError (renaming bound variables apart from each other is rarely needed).
+    """
+    names = sorted(_all_variables(formula))
+    if len(names) > MAX_VARIABLES:
+        raise ValueError(
+            f"the formula has {len(names)} distinct variable names; the checker takes at most "
+            f"{MAX_VARIABLES} (one array axis each): reuse names for quantifiers that do not overlap"
+        )
+    return names
 
 
 def _as_formula(formula: Formula | str) -> Formula:
@@ -171,18 +188,19 @@ def _evaluate_group(formula: Formula, words: list[str], n: int, formula_vars: li
     """Values of formula on words that all have length n: shape (len(words), n or 1, ...)."""
     codes = np.array([[ord(symbol) for symbol in word] for word in words], dtype=np.int64)
     context = _Context(codes.reshape(len(words), n), n, {name: 1 + i for i, name in enumerate(formula_vars)})
-    values = _value(formula, context)
+    for node in subformulas(formula):
+        context.memo[node] = _compute(node, context)
+    values = context.memo[formula]
     return np.broadcast_to(values, (len(words), *values.shape[1:]))
 
 
-def _value(f: Formula, context: _Context) -> np.ndarray:
-    """Memoised: an equal subformula has an equal value wherever it occurs."""
-    if f not in context.memo:
-        context.memo[f] = _compute(f, context)
-    return context.memo[f]
-
-
 def _compute(f: Formula, context: _Context) -> np.ndarray:
+    """The value of f from its children's values in `context.memo`.
+
+    `subformulas` lists every node after its children, and an equal subformula has an equal value wherever
+    it occurs, so one pass in that order evaluates the formula without recursion.
+    """
+    memo = context.memo
     if isinstance(f, Letter):
         return context.along(context.codes == ord(f.symbol), f.var)
     if isinstance(f, Less):
@@ -192,9 +210,9 @@ def _compute(f: Formula, context: _Context) -> np.ndarray:
     if isinstance(f, Const):
         return np.full((1,) * context.ndim, f.value)
     if isinstance(f, Not):
-        return np.logical_not(_value(f.operand, context))
+        return np.logical_not(memo[f.operand])
     if isinstance(f, BINARY_CONNECTIVES):
-        left, right = _value(f.left, context), _value(f.right, context)
+        left, right = memo[f.left], memo[f.right]
         if isinstance(f, And):
             return left & right
         if isinstance(f, Or):
@@ -203,7 +221,7 @@ def _compute(f: Formula, context: _Context) -> np.ndarray:
             return ~left | right
         return left == right
     if isinstance(f, Quantifier):
-        count = _count(_value(f.body, context), [context.axis[name] for name in f.bound], context.n)
+        count = _count(memo[f.body], [context.axis[name] for name in f.bound], context.n)
         n = context.n
         if isinstance(f, Exists):
             return count >= 1

@@ -27,7 +27,12 @@ parentheses, as in `(exists x. A) & B`.
 Lexical rules: whitespace separates tokens and is otherwise ignored; `#` starts a comment that runs to the end
 of the line. VAR is an ASCII identifier that is not a keyword (exists, forall, M, M2, true, false) and does
 not start with `Q_`. SYMBOL is the single character right after `Q_`, whatever it is apart from whitespace:
-`Q_a(x)`, `Q_1(x)`, `Q_((x)` (x holds an opening parenthesis). NUMBER is a decimal natural number.
+`Q_a(x)`, `Q_1(x)`, `Q_((x)` (x holds an opening parenthesis). NUMBER is a decimal natural number in the
+ASCII digits 0-9, at most 4300 of them (Arabic-Indic or full-width digits are not numbers).
+
+Size limits: chains of `&`, `|`, `->` and `~` may be as long as you like (they are read by loops), but
+parentheses and quantifier bodies may nest at most MAX_NESTING = 100 deep; deeper text is a
+FormulaSyntaxError at the '(' or quantifier that goes one level too far.
 
 Errors raise FormulaSyntaxError with the line and column (both from 1) of the offending token, a message that
 says what was expected, and a picture of the line with a caret under that column.
@@ -99,6 +104,11 @@ _OPERATORS = {
 _OPERATORS_LONGEST_FIRST = sorted(_OPERATORS, key=len, reverse=True)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[0-9]+")
+MAX_NESTING = 100
+"""Deepest nesting of parentheses and quantifier bodies the parser reads (each level is a few Python
+frames of the recursive descent, and Python's stack holds about 1000)."""
+MAX_DIGITS = 4300
+"""Longest NUMBER, in digits: Python's default limit on converting text to int."""
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -141,12 +151,15 @@ def _tokenize(text: str) -> list[_Token]:
 
 
 class _Parser:
-    """Recursive descent over the token list, one method per grammar rule."""
+    """Recursive descent over the token list, one method per grammar rule. Repetition (chains of binary
+    operators and of negations) is read by loops; only parentheses and quantifier bodies recurse, and
+    `nesting` counts how deep (at most MAX_NESTING)."""
 
     def __init__(self, text: str):
         self.text = text
         self.tokens = _tokenize(text)
         self.index = 0
+        self.nesting = 0
 
     def peek(self) -> _Token:
         return self.tokens[self.index]
@@ -179,12 +192,29 @@ class _Parser:
             raise self.fail("parentheses around one side: '<->' does not chain")
         return result
 
+    def nested_formula(self, opener: _Token) -> Formula:
+        """A formula inside the parenthesis or quantifier `opener`, one level deeper."""
+        if self.nesting >= MAX_NESTING:
+            raise FormulaSyntaxError(
+                f"parentheses and quantifiers nest more than {MAX_NESTING} deep here; "
+                "write the formula with less nesting",
+                self.text,
+                opener.offset,
+            )
+        self.nesting += 1
+        inner = self.formula()
+        self.nesting -= 1
+        return inner
+
     def implies(self) -> Formula:
-        left = self.disjunction()
-        if self.peek().kind != "->":
-            return left
-        self.take()
-        return Implies(left, self.implies())
+        operands = [self.disjunction()]
+        while self.peek().kind == "->":
+            self.take()
+            operands.append(self.disjunction())
+        result = operands.pop()
+        while operands:
+            result = Implies(operands.pop(), result)
+        return result
 
     def disjunction(self) -> Formula:
         result = self.conjunction()
@@ -201,20 +231,25 @@ class _Parser:
         return result
 
     def unary(self) -> Formula:
-        kind = self.peek().kind
-        if kind == "~":
+        negations = 0
+        while self.peek().kind == "~":
             self.take()
-            return Not(self.unary())
-        if kind in ("exists", "forall", "M", "M2"):
-            return self.quantifier()
-        return self.atom()
+            negations += 1
+        result = self.quantifier() if self.peek().kind in ("exists", "forall", "M", "M2") else self.atom()
+        for _ in range(negations):
+            result = Not(result)
+        return result
 
     def quantifier(self) -> Formula:
         keyword = self.take()
         threshold = None
         if keyword.kind == "exists" and self.peek().kind == ">=":
             self.take()
-            threshold = int(self.expect("number", "a natural number after '>='").text)
+            number = self.expect("number", "a natural number after '>='")
+            if len(number.text) > MAX_DIGITS:
+                message = f"a threshold of {len(number.text)} digits; at most {MAX_DIGITS} are read"
+                raise FormulaSyntaxError(message, self.text, number.offset)
+            threshold = int(number.text)
         first = self.variable(f"'{keyword.text}'")
         second = None
         if keyword.kind == "M2":
@@ -222,7 +257,7 @@ class _Parser:
                 raise self.fail(f"a second variable different from '{first}'")
             second = self.variable(f"'M2 {first}'")
         self.expect(".", "'.' after the quantified variable" + ("s" if second else ""))
-        body = self.formula()
+        body = self.nested_formula(keyword)
         if keyword.kind == "forall":
             return Forall(first, body)
         if keyword.kind == "M":
@@ -252,7 +287,7 @@ class _Parser:
             return Less(token.text, other) if relation.kind == "<" else Equal(token.text, other)
         if token.kind == "(":
             self.take()
-            inner = self.formula()
+            inner = self.nested_formula(token)
             if self.peek().kind != ")":
                 line, col = _line_col(self.text, token.offset)
                 raise self.fail(f"an operator or ')' to close the '(' at {line}:{col}")

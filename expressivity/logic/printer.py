@@ -53,29 +53,42 @@ _OPERAND_LEVELS = {Iff: (2, 2), Implies: (3, 2), Or: (3, 4), And: (4, 5)}
 
 
 def to_text(f: Formula, unicode: bool = False) -> str:
-    """The text of f, in ASCII or (unicode=True) Unicode spelling; parse(to_text(f)) == f."""
+    """The text of f, in ASCII or (unicode=True) Unicode spelling; parse(to_text(f)) == f.
+
+    Iterative: `pending` holds text still to write and (node, required level, at right end) positions still
+    to expand, last first, so a formula of any depth prints without Python recursion.
+    """
     spelling = _UNICODE if unicode else _ASCII
-    return _show(f, 1, True, spelling)
+    out: list[str] = []
+    pending: list[str | _Position] = [(f, 1, True)]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            out.append(item)
+        else:
+            pending.extend(reversed(_pieces(*item, spelling)))
+    return "".join(out)
 
 
-def _show(f: Formula, required: int, at_right_end: bool, spelling: dict) -> str:
-    """Text of f in a position that requires binding level `required`.
+_Position = tuple[Formula, int, bool]
+
+
+def _pieces(f: Formula, required: int, at_right_end: bool, spelling: dict) -> list[str | _Position]:
+    """The text of f in a position that requires binding level `required`, as text and sub-positions.
 
     `at_right_end` says whether nothing follows f before the enclosing parenthesis or the end of the text.
     """
     if isinstance(f, Quantifier):
-        text = _quantifier_prefix(f, spelling) + _show(f.body, 1, True, spelling)
-        return text if at_right_end else f"({text})"
+        inner: list[str | _Position] = [_quantifier_prefix(f, spelling), (f.body, 1, True)]
+        return inner if at_right_end else ["(", *inner, ")"]
     if _LEVEL.get(type(f), _ATOM_LEVEL) < required:
-        return f"({_show(f, 1, True, spelling)})"
+        return ["(", (f, 1, True), ")"]
     if isinstance(f, Not):
-        return spelling["not"] + _show(f.operand, _LEVEL[Not], at_right_end, spelling)
+        return [spelling["not"], (f.operand, _LEVEL[Not], at_right_end)]
     if isinstance(f, BINARY_CONNECTIVES):
         left_level, right_level = _OPERAND_LEVELS[type(f)]
-        left = _show(f.left, left_level, False, spelling)
-        right = _show(f.right, right_level, at_right_end, spelling)
-        return left + spelling[type(f)] + right
-    return _atom(f, spelling)
+        return [(f.left, left_level, False), spelling[type(f)], (f.right, right_level, at_right_end)]
+    return [_atom(f, spelling)]
 
 
 def _quantifier_prefix(q: Quantifier, spelling: dict) -> str:

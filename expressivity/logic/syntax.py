@@ -23,6 +23,10 @@ Nodes are frozen (hashable) dataclasses, so structurally equal subformulas compa
 meaning of a subformula depends only on the values of its own free variables, never on where it sits, so
 equal subformulas may share one evaluation (the checker and `subformulas` rely on that).
 
+Depth. Nothing here recurses in Python: a node's hash is computed once, when it is built, from its
+children's hashes; equality, `repr` and every helper below walk the tree with an explicit stack (`fold`
+for the bottom-up ones). So a chain of thousands of `&` or `~` is as good a formula as a short one.
+
 Variable names are ASCII identifiers that are not keywords (exists, forall, M, M2, true, false) and do not
 start with `Q_` (that prefix introduces letter predicates). A letter symbol is any single character that is
 not whitespace, so words over "01", "ab" or "()" can all be described.
@@ -31,10 +35,12 @@ not whitespace, so words over "01", "ab" or "()" can all be described.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import TypeVar
 
 KEYWORDS = frozenset({"exists", "forall", "M", "M2", "true", "false"})
+Result = TypeVar("Result")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -65,20 +71,87 @@ def _check_formula(child: object) -> None:
         raise TypeError(f"expected a Formula, got {type(child).__name__}: {child!r}")
 
 
-class Formula:
-    """Base class of all nodes. `str(f)` is the ASCII text of f (see printer.to_text)."""
+def _node(cls: type) -> type:
+    """The dataclass decorator of every node: frozen and slotted; equality, hash and repr come from
+    Formula (iterative, so deep trees are fine)."""
+    return dataclass(frozen=True, slots=True, eq=False, repr=False)(cls)
 
-    __slots__ = ()
+
+class Formula:
+    """Base class of all nodes. `str(f)` is the ASCII text of f (see printer.to_text).
+
+    Equal nodes (same class, equal fields) compare and hash equal; the hash is computed at construction
+    (`_seal`, called by every node's __post_init__) from the children's hashes, so it costs O(1).
+    """
+
+    __slots__ = ("_hash",)
 
     @property
     def children(self) -> tuple[Formula, ...]:
         """The direct subformulas, left to right."""
         return ()
 
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, field.name) for field in fields(self))
+
+    def _seal(self) -> None:
+        """Store the hash: the class and the fields, each child by its own stored hash."""
+        parts = tuple(hash(v) if isinstance(v, Formula) else v for v in self._fields())
+        object.__setattr__(self, "_hash", hash((type(self).__name__, parts)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Formula):
+            return NotImplemented
+        pending: list[tuple[Formula, Formula]] = [(self, other)]
+        while pending:
+            a, b = pending.pop()
+            if a is b:
+                continue
+            if type(a) is not type(b) or a._hash != b._hash:
+                return False
+            for x, y in zip(a._fields(), b._fields(), strict=True):
+                if isinstance(x, Formula):
+                    pending.append((x, y))
+                elif x != y:
+                    return False
+        return True
+
+    def __repr__(self) -> str:
+        def show(node: Formula, shown: Sequence[str]) -> str:
+            parts = iter(shown)
+            values = [next(parts) if isinstance(v, Formula) else repr(v) for v in node._fields()]
+            return f"{type(node).__name__}({', '.join(values)})"
+
+        return fold(self, show)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        """Copy and pickle by calling the constructor, which computes the hash again."""
+        return type(self), self._fields()
+
     def __str__(self) -> str:
         from expressivity.logic.printer import to_text
 
         return to_text(self)
+
+
+def fold(f: Formula, combine: Callable[[Formula, Sequence[Result]], Result]) -> Result:
+    """combine(node, [results of its children, left to right]) for every node, bottom-up, from an explicit
+    stack (no Python recursion). A node object reached twice (a shared subtree) is combined once."""
+    done: dict[int, Result] = {}
+    pending: list[tuple[Formula, bool]] = [(f, False)]
+    while pending:
+        node, expanded = pending.pop()
+        if id(node) in done:
+            continue
+        if expanded:
+            done[id(node)] = combine(node, [done[id(child)] for child in node.children])
+        else:
+            pending.append((node, True))
+            pending.extend((child, False) for child in reversed(node.children) if id(child) not in done)
+    return done[id(f)]
 
 
 class Atom(Formula):
@@ -108,7 +181,7 @@ class Quantifier(Formula):
         return (self.body,)
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Letter(Atom):
     """Q_symbol(var): the symbol at position var is `symbol`."""
 
@@ -119,13 +192,14 @@ class Letter(Atom):
         if not is_letter_symbol(self.symbol):
             raise ValueError(f"a letter symbol is one non-whitespace character, got {self.symbol!r}")
         _check_variable(self.var)
+        self._seal()
 
     @property
     def atom_variables(self) -> tuple[str, ...]:
         return (self.var,)
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Comparison(Atom):
     """Base of the comparisons of two positions, Less and Equal."""
 
@@ -135,23 +209,24 @@ class Comparison(Atom):
     def __post_init__(self) -> None:
         _check_variable(self.left)
         _check_variable(self.right)
+        self._seal()
 
     @property
     def atom_variables(self) -> tuple[str, ...]:
         return (self.left, self.right)
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Less(Comparison):
     """left < right, as positions."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Equal(Comparison):
     """left = right, as positions."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Const(Atom):
     """true or false."""
 
@@ -160,9 +235,10 @@ class Const(Atom):
     def __post_init__(self) -> None:
         if not isinstance(self.value, bool):
             raise TypeError(f"Const takes a bool, got {self.value!r}")
+        self._seal()
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Not(Formula):
     """not operand."""
 
@@ -170,13 +246,14 @@ class Not(Formula):
 
     def __post_init__(self) -> None:
         _check_formula(self.operand)
+        self._seal()
 
     @property
     def children(self) -> tuple[Formula, ...]:
         return (self.operand,)
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Binary(Formula):
     """Base of the binary connectives And, Or, Implies, Iff."""
 
@@ -186,28 +263,29 @@ class Binary(Formula):
     def __post_init__(self) -> None:
         _check_formula(self.left)
         _check_formula(self.right)
+        self._seal()
 
     @property
     def children(self) -> tuple[Formula, ...]:
         return (self.left, self.right)
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class And(Binary):
     """left and right."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Or(Binary):
     """left or right."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Implies(Binary):
     """left implies right, i.e. (not left) or right."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Iff(Binary):
     """left if and only if right."""
 
@@ -216,7 +294,7 @@ BINARY_CONNECTIVES: tuple[type[Binary], ...] = (And, Or, Implies, Iff)
 """The node classes of the binary connectives (the subclasses of Binary), tightest-binding first."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class UnaryQuantifier(Quantifier):
     """Base of the quantifiers that bind one variable and take nothing else: Exists, Forall, Majority.
 
@@ -229,28 +307,29 @@ class UnaryQuantifier(Quantifier):
     def __post_init__(self) -> None:
         _check_variable(self.var)
         _check_formula(self.body)
+        self._seal()
 
     @property
     def bound(self) -> tuple[str, ...]:
         return (self.var,)
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Exists(UnaryQuantifier):
     """exists var. body: at least one position makes body true."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Forall(UnaryQuantifier):
     """forall var. body: every position makes body true (vacuously true on the empty word)."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Majority(UnaryQuantifier):
     """M var. body: 2 * #{var : body} > n, strictly more than half of the positions."""
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class PairMajority(Quantifier):
     """M2 var1 var2. body: 2 * #{(var1, var2) : body} > n^2; the two variables must differ."""
 
@@ -264,13 +343,14 @@ class PairMajority(Quantifier):
         if self.var1 == self.var2:
             raise ValueError(f"M2 binds two distinct variables, got {self.var1!r} twice")
         _check_formula(self.body)
+        self._seal()
 
     @property
     def bound(self) -> tuple[str, ...]:
         return (self.var1, self.var2)
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class AtLeast(Quantifier):
     """exists>=t var. body: #{var : body} >= t, for a constant t >= 0 (t = 0 makes it always true)."""
 
@@ -283,6 +363,7 @@ class AtLeast(Quantifier):
             raise ValueError(f"the threshold of exists>=t is a natural number, got {self.t!r}")
         _check_variable(self.var)
         _check_formula(self.body)
+        self._seal()
 
     @property
     def bound(self) -> tuple[str, ...]:
@@ -291,23 +372,40 @@ class AtLeast(Quantifier):
 
 def free_variables(f: Formula) -> frozenset[str]:
     """The variables that occur in f outside the scope of any quantifier binding them."""
-    if isinstance(f, Atom):
-        return frozenset(f.atom_variables)
-    if isinstance(f, Quantifier):
-        return free_variables(f.body) - frozenset(f.bound)
-    return frozenset().union(*(free_variables(child) for child in f.children))
+
+    def free(node: Formula, below: Sequence[frozenset[str]]) -> frozenset[str]:
+        if isinstance(node, Atom):
+            return frozenset(node.atom_variables)
+        if isinstance(node, Quantifier):
+            return below[0] - frozenset(node.bound)
+        return frozenset().union(*below)
+
+    return fold(f, free)
 
 
 def variables(f: Formula) -> frozenset[str]:
     """Every distinct variable name in f, free or bound (binders count too); k = len(variables(f))."""
-    own = f.atom_variables if isinstance(f, Atom) else f.bound if isinstance(f, Quantifier) else ()
-    return frozenset(own).union(*(variables(child) for child in f.children))
+
+    def named(node: Formula, below: Sequence[frozenset[str]]) -> frozenset[str]:
+        own = (
+            node.atom_variables
+            if isinstance(node, Atom)
+            else node.bound
+            if isinstance(node, Quantifier)
+            else ()
+        )
+        return frozenset(own).union(*below)
+
+    return fold(f, named)
 
 
 def quantifier_depth(f: Formula) -> int:
     """The largest number of nested quantifiers; M2 counts once, as it is one quantifier over pairs."""
-    below = max((quantifier_depth(child) for child in f.children), default=0)
-    return below + 1 if isinstance(f, Quantifier) else below
+
+    def depth(node: Formula, below: Sequence[int]) -> int:
+        return max(below, default=0) + isinstance(node, Quantifier)
+
+    return fold(f, depth)
 
 
 def is_sentence(f: Formula) -> bool:
@@ -317,8 +415,12 @@ def is_sentence(f: Formula) -> bool:
 
 def letters(f: Formula) -> frozenset[str]:
     """The letter symbols a mentioned in some Q_a(x) of f."""
-    own = frozenset({f.symbol}) if isinstance(f, Letter) else frozenset()
-    return own.union(*(letters(child) for child in f.children))
+
+    def symbols(node: Formula, below: Sequence[frozenset[str]]) -> frozenset[str]:
+        own = frozenset({node.symbol}) if isinstance(node, Letter) else frozenset()
+        return own.union(*below)
+
+    return fold(f, symbols)
 
 
 def subformulas(f: Formula) -> tuple[Formula, ...]:
@@ -328,15 +430,16 @@ def subformulas(f: Formula) -> tuple[Formula, ...]:
     is f itself. This is an evaluation (or layer) order for a compiler.
     """
     seen: dict[Formula, None] = {}
-
-    def visit(g: Formula) -> None:
-        if g in seen:
-            return
-        for child in g.children:
-            visit(child)
-        seen[g] = None
-
-    visit(f)
+    pending: list[tuple[Formula, bool]] = [(f, False)]
+    while pending:
+        node, expanded = pending.pop()
+        if node in seen:
+            continue
+        if expanded:
+            seen[node] = None
+        else:
+            pending.append((node, True))
+            pending.extend((child, False) for child in reversed(node.children))
     return tuple(seen)
 
 
@@ -353,28 +456,33 @@ def alpha_equivalent(f: Formula, g: Formula) -> bool:
             return a == b
         return binder_a == binder_b
 
-    def walk(p: Formula, q: Formula, env_p: dict[str, object], env_q: dict[str, object], depth: int) -> bool:
+    Env = dict[str, object]
+    pending: list[tuple[Formula, Formula, Env, Env, int]] = [(f, g, {}, {}, 0)]
+    while pending:
+        p, q, env_p, env_q, depth = pending.pop()
         if type(p) is not type(q):
             return False
         if isinstance(p, Atom):
             if isinstance(p, Const):
-                return p == q
+                if p != q:
+                    return False
+                continue
             if isinstance(p, Letter) and p.symbol != q.symbol:
                 return False
-            return all(
-                same_variable(a, b, env_p, env_q)
-                for a, b in zip(p.atom_variables, q.atom_variables, strict=True)
-            )
-        if isinstance(p, Quantifier):
+            pairs = zip(p.atom_variables, q.atom_variables, strict=True)
+            if not all(same_variable(a, b, env_p, env_q) for a, b in pairs):
+                return False
+        elif isinstance(p, Quantifier):
             if isinstance(p, AtLeast) and p.t != q.t:
                 return False
             inner_p, inner_q = dict(env_p), dict(env_q)
             for slot, (a, b) in enumerate(zip(p.bound, q.bound, strict=True)):
                 inner_p[a] = inner_q[b] = (depth, slot)
-            return walk(p.body, q.body, inner_p, inner_q, depth + 1)
-        return all(walk(a, b, env_p, env_q, depth) for a, b in zip(p.children, q.children, strict=True))
-
-    return walk(f, g, {}, {}, 0)
+            pending.append((p.body, q.body, inner_p, inner_q, depth + 1))
+        else:
+            for a, b in zip(p.children, q.children, strict=True):
+                pending.append((a, b, env_p, env_q, depth))
+    return True
 
 
 def rename_bound(f: Formula, mapping: Mapping[str, str]) -> Formula:
@@ -382,34 +490,51 @@ def rename_bound(f: Formula, mapping: Mapping[str, str]) -> Formula:
 
     Variables not in `mapping` keep their names, and free variables are never renamed. A renaming that
     would change the meaning (a new name captured by, or capturing, another variable) raises ValueError.
-    """
 
-    def rename(g: Formula, env: Mapping[str, str]) -> Formula:
-        if isinstance(g, Letter):
-            return Letter(g.symbol, env.get(g.var, g.var))
-        if isinstance(g, Comparison):
-            return type(g)(env.get(g.left, g.left), env.get(g.right, g.right))
-        if isinstance(g, Const):
-            return g
-        if isinstance(g, Not):
-            return Not(rename(g.operand, env))
-        if isinstance(g, Binary):
-            return type(g)(rename(g.left, env), rename(g.right, env))
-        if isinstance(g, Quantifier):
+    Walked with two explicit stacks: `pending` holds nodes to visit (with the renaming in force there) and
+    nodes to rebuild from the last results on `built`.
+    """
+    pending: list[tuple[Formula, Mapping[str, str] | None, tuple[str, ...]]] = [(f, {}, ())]
+    built: list[Formula] = []
+    while pending:
+        g, env, new_names = pending.pop()
+        if env is None:
+            count = len(g.children)
+            parts = built[len(built) - count :]
+            del built[len(built) - count :]
+            built.append(_rebuilt(g, parts, new_names))
+        elif isinstance(g, Letter):
+            built.append(Letter(g.symbol, env.get(g.var, g.var)))
+        elif isinstance(g, Comparison):
+            built.append(type(g)(env.get(g.left, g.left), env.get(g.right, g.right)))
+        elif isinstance(g, Const):
+            built.append(g)
+        elif isinstance(g, Quantifier):
             inner = dict(env)
-            new_names = []
             for old in g.bound:
                 inner[old] = mapping.get(old, old)
-                new_names.append(inner[old])
-            body = rename(g.body, inner)
-            if isinstance(g, PairMajority):
-                return PairMajority(new_names[0], new_names[1], body)
-            if isinstance(g, AtLeast):
-                return AtLeast(g.t, new_names[0], body)
-            return type(g)(new_names[0], body)
-        raise TypeError(f"not a formula node: {g!r}")
-
-    renamed = rename(f, {})
+            pending.append((g, None, tuple(inner[old] for old in g.bound)))
+            pending.append((g.body, inner, ()))
+        elif isinstance(g, Not | Binary):
+            pending.append((g, None, ()))
+            pending.extend((child, env, ()) for child in reversed(g.children))
+        else:
+            raise TypeError(f"not a formula node: {g!r}")
+    renamed = built[0]
     if not alpha_equivalent(f, renamed):
         raise ValueError(f"renaming {dict(mapping)} captures a variable and would change the meaning")
     return renamed
+
+
+def _rebuilt(g: Formula, parts: Sequence[Formula], new_names: tuple[str, ...]) -> Formula:
+    """A node like g with children `parts` (and, for a quantifier, bound variables `new_names`)."""
+    if isinstance(g, Not):
+        return Not(parts[0])
+    if isinstance(g, Binary):
+        return type(g)(parts[0], parts[1])
+    if isinstance(g, PairMajority):
+        return PairMajority(new_names[0], new_names[1], parts[0])
+    if isinstance(g, AtLeast):
+        return AtLeast(g.t, new_names[0], parts[0])
+    assert isinstance(g, UnaryQuantifier)
+    return type(g)(new_names[0], parts[0])
