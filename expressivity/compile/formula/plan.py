@@ -105,19 +105,23 @@ class Plan:
         index = self.variables.index
         return (x, y) if index(x) < index(y) else (y, x)
 
-    def leaves(self, node: Formula, top: bool = True) -> list[Leaf]:
-        """The bases a table computing `node` reads, in a fixed order."""
-        if isinstance(node, Quantifier) or (not top and node in self.split):
-            return [("spin", node)]
-        if isinstance(node, Letter):
-            return [("letters", node.var)]
-        if isinstance(node, Comparison):
-            return [] if node.left == node.right else [("order", *self.ordered(node.left, node.right))]
-        if isinstance(node, Const):
-            return []
+    def leaves(self, node: Formula) -> list[Leaf]:
+        """The bases a table computing `node` reads, in a fixed order (first reached, left to right).
+
+        An explicit stack, so long chains of connectives need no Python recursion."""
         out: dict[Leaf, None] = {}
-        for child in node.children:
-            out.update(dict.fromkeys(self.leaves(child, top=False)))
+        pending = [(node, True)]
+        while pending:
+            current, top = pending.pop()
+            if isinstance(current, Quantifier) or (not top and current in self.split):
+                out[("spin", current)] = None
+            elif isinstance(current, Letter):
+                out[("letters", current.var)] = None
+            elif isinstance(current, Comparison):
+                if current.left != current.right:
+                    out[("order", *self.ordered(current.left, current.right))] = None
+            elif not isinstance(current, Const):
+                pending.extend((child, False) for child in reversed(current.children))
         return list(out)
 
     def axis_size(self, leaf: Leaf) -> int:
@@ -129,10 +133,27 @@ class Plan:
     def table_size(self, node: Formula) -> int:
         return prod(self.axis_size(leaf) for leaf in self.leaves(node))
 
-    def evaluate(self, node: Formula, env: dict[Leaf, object], top: bool = True) -> bool:
-        """The truth of `node` when its leaves hold the values in `env` (see `leaves`)."""
-        if isinstance(node, Quantifier) or (not top and node in self.split):
-            return env[("spin", node)] == 1
+    def evaluate(self, node: Formula, env: dict[Leaf, object]) -> bool:
+        """The truth of `node` when its leaves hold the values in `env` (see `leaves`).
+
+        Post-order over an explicit stack: `pending` holds (node, top, children done) and `values` the
+        truth values computed so far, so long chains of connectives need no Python recursion."""
+        values: list[bool] = []
+        pending = [(node, True, False)]
+        while pending:
+            current, top, children_done = pending.pop()
+            if children_done:
+                values.append(_connective(current, values))
+            elif isinstance(current, Quantifier) or (not top and current in self.split):
+                values.append(env[("spin", current)] == 1)
+            elif isinstance(current, Not | Binary):
+                pending.append((current, top, True))
+                pending.extend((child, False, False) for child in reversed(current.children))
+            else:
+                values.append(self._atom_value(current, env))
+        return values[0]
+
+    def _atom_value(self, node: Formula, env: dict[Leaf, object]) -> bool:
         if isinstance(node, Letter):
             return env[("letters", node.var)] == node.symbol
         if isinstance(node, Comparison):
@@ -143,20 +164,8 @@ class Plan:
             if not isinstance(node, Less):
                 return sign == 0
             return sign == (1 if pair == (node.left, node.right) else -1)
-        if isinstance(node, Const):
-            return node.value
-        if isinstance(node, Not):
-            return not self.evaluate(node.operand, env, False)
-        assert isinstance(node, Binary)
-        left = self.evaluate(node.left, env, False)
-        right = self.evaluate(node.right, env, False)
-        if isinstance(node, Or):
-            return left or right
-        if isinstance(node, Implies):
-            return (not left) or right
-        if isinstance(node, Iff):
-            return left == right
-        return left and right
+        assert isinstance(node, Const)
+        return node.value
 
     def available(self, leaf: Leaf) -> int:
         """The first slot that can read `leaf`."""
@@ -217,6 +226,20 @@ def make_plan(sentence: Sentence, causal: bool) -> Plan:
     return plan
 
 
+def _connective(node: Formula, values: list[bool]) -> bool:
+    """The value of the Not or Binary `node`, its operands' values taken off the end of `values`."""
+    if isinstance(node, Not):
+        return not values.pop()
+    right, left = values.pop(), values.pop()
+    if isinstance(node, Or):
+        return left or right
+    if isinstance(node, Implies):
+        return (not left) or right
+    if isinstance(node, Iff):
+        return left == right
+    return left and right
+
+
 def _strip_negations(node: Formula) -> tuple[Formula, int]:
     polarity = 1
     while isinstance(node, Not):
@@ -225,17 +248,31 @@ def _strip_negations(node: Formula) -> tuple[Formula, int]:
 
 
 def _limit_table(plan: Plan, node: Formula) -> None:
-    """Materialise Boolean children of `node` (largest table first) until its table fits TABLE_LIMIT."""
-    while plan.table_size(node) > TABLE_LIMIT:
-        candidates = [
-            child for child in _boolean_children(node) if child not in plan.tables and plan.leaves(child)
-        ]
-        if not candidates:
-            return  # only atoms and quantifiers below (a large alphabet): one larger table it is
-        child = max(candidates, key=plan.table_size)
-        _limit_table(plan, child)
-        plan.split.add(child)
-        plan.tables.add(child)
+    """Materialise Boolean children of `node` (largest table first) until its table fits TABLE_LIMIT.
+
+    A chosen child is first limited the same way, then materialised; `pending` is the chain of nodes
+    being limited (an explicit stack, so deep formulas need no Python recursion)."""
+    pending = [node]
+    while pending:
+        child = _oversized_child(plan, pending[-1])
+        if child is not None:
+            pending.append(child)
+            continue
+        done = pending.pop()
+        if pending:
+            plan.split.add(done)
+            plan.tables.add(done)
+
+
+def _oversized_child(plan: Plan, node: Formula) -> Formula | None:
+    """The child to materialise next if `node`'s table is too large, else None (also when only atoms
+    and quantifiers are below: a large alphabet gets one larger table)."""
+    if plan.table_size(node) <= TABLE_LIMIT:
+        return None
+    candidates = [
+        child for child in _boolean_children(node) if child not in plan.tables and plan.leaves(child)
+    ]
+    return max(candidates, key=plan.table_size, default=None)
 
 
 def _boolean_children(node: Formula) -> list[Formula]:

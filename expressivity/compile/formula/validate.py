@@ -8,6 +8,7 @@ predicate Q_a has a in the alphabet; no variable is free.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from expressivity.logic import (
@@ -79,35 +80,25 @@ def _check_closed(formula: Formula) -> None:
     if not free:
         return
     name = sorted(free)[0]
-
-    def culprit(node: Formula) -> Formula:
-        for child in node.children:
-            if name in free_variables(child):
-                return culprit(child)
-        return node
-
-    atom = culprit(formula)
+    atom = formula
+    while child := next((c for c in atom.children if name in free_variables(c)), None):
+        atom = child
     raise FormulaCompileError(
         f"variable {name!r} is free in {to_text(atom)!r}: compile a sentence (every variable bound)"
     )
 
 
 def _check_letters(formula: Formula, alphabet: str) -> None:
-    def visit(node: Formula) -> None:
+    for node in _preorder(formula):
         if isinstance(node, Letter) and node.symbol not in alphabet:
             raise FormulaCompileError(
                 f"the letter {node.symbol!r} of {to_text(node)!r} is not in the alphabet {alphabet!r}"
             )
-        for child in node.children:
-            visit(child)
-
-    visit(formula)
 
 
 def _variables_in_order(formula: Formula) -> tuple[str, ...]:
     seen: dict[str, None] = {}
-
-    def visit(node: Formula) -> None:
+    for node in _preorder(formula):
         names = (
             node.bound
             if isinstance(node, Quantifier)
@@ -117,8 +108,18 @@ def _variables_in_order(formula: Formula) -> tuple[str, ...]:
         )
         for name in names:
             seen.setdefault(name, None)
-        for child in node.children:
-            visit(child)
-
-    visit(formula)
     return tuple(seen)
+
+
+def _preorder(formula: Formula) -> Iterator[Formula]:
+    """Every node object once, before its children, children left to right (an explicit stack: any
+    depth; a subtree shared by several parents is visited once)."""
+    pending = [formula]
+    visited: set[int] = set()
+    while pending:
+        node = pending.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        yield node
+        pending.extend(reversed(node.children))
