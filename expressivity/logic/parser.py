@@ -101,7 +101,7 @@ _OPERATORS = {
     "∃": "exists", "∀": "forall", "⊤": "true", "⊥": "false",
     "(": "(", ")": ")", ".": ".", "<": "<", "=": "=",
 }  # fmt: skip
-_OPERATORS_LONGEST_FIRST = sorted(_OPERATORS, key=len, reverse=True)
+_OPERATOR = re.compile("|".join(re.escape(op) for op in sorted(_OPERATORS, key=len, reverse=True)))
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[0-9]+")
 MAX_NESTING = 100
@@ -138,13 +138,13 @@ def _tokenize(text: str) -> list[_Token]:
             tokens.append(_Token("number", match.group(), pos))
             pos = match.end()
         else:
-            spelling = next((op for op in _OPERATORS_LONGEST_FIRST if text.startswith(op, pos)), None)
-            if spelling is None:
+            operator = _OPERATOR.match(text, pos)
+            if operator is None:
                 tokens.append(_Token("bad", char, pos))
                 pos += 1
             else:
-                tokens.append(_Token(_OPERATORS[spelling], spelling, pos))
-                pos += len(spelling)
+                tokens.append(_Token(_OPERATORS[operator.group()], operator.group(), pos))
+                pos = operator.end()
     end = tokens[-1].offset + len(tokens[-1].text) if tokens else 0
     tokens.append(_Token("end", "", end))
     return tokens

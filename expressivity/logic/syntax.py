@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TypeVar
 
 KEYWORDS = frozenset({"exists", "forall", "M", "M2", "true", "false"})
@@ -92,7 +92,8 @@ class Formula:
         return ()
 
     def _fields(self) -> tuple[object, ...]:
-        return tuple(getattr(self, field.name) for field in fields(self))
+        """The values of the dataclass fields, in declaration order."""
+        return tuple(getattr(self, name) for name in self.__dataclass_fields__)  # type: ignore[attr-defined]
 
     def _seal(self) -> None:
         """Store the hash: the class and the fields, each child by its own stored hash."""
