@@ -301,7 +301,12 @@ def parse(text: str) -> Formula:
     if not isinstance(text, str):
         raise TypeError(f"parse takes a str, got {type(text).__name__}")
     parser = _Parser(text)
-    result = parser.formula()
+    try:
+        result = parser.formula()
+    except RecursionError:
+        # Only when parse is itself called from hundreds of frames deep: the nesting limit leaves room.
+        message = f"the formula nests too deep for the stack left here (at nesting {parser.nesting})"
+        raise FormulaSyntaxError(message, text, parser.peek().offset) from None
     if parser.peek().kind != "end":
         raise parser.fail("an operator (&, |, ->, <->) or the end of the formula")
     return result

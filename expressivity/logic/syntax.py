@@ -121,12 +121,20 @@ class Formula:
         return True
 
     def __repr__(self) -> str:
-        def show(node: Formula, shown: Sequence[str]) -> str:
-            parts = iter(shown)
-            values = [next(parts) if isinstance(v, Formula) else repr(v) for v in node._fields()]
-            return f"{type(node).__name__}({', '.join(values)})"
-
-        return fold(self, show)
+        """`And(Letter('a', 'x'), Const(True))`: written piece by piece from an explicit stack, so the
+        time and memory are linear in the size of the tree whatever its depth."""
+        out: list[str] = []
+        pending: list[str | Formula] = [self]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                out.append(item)
+                continue
+            pieces: list[str | Formula] = [f"{type(item).__name__}("]
+            for index, value in enumerate(item._fields()):
+                pieces += [", "] * (index > 0) + [value if isinstance(value, Formula) else repr(value)]
+            pending.extend(reversed([*pieces, ")"]))
+        return "".join(out)
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         """Copy and pickle by calling the constructor, which computes the hash again."""

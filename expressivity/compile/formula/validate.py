@@ -3,7 +3,12 @@ offending subformula (quoted with the logic printer).
 
 Contract: returns the parsed sentence, the alphabet as a string of distinct one-character symbols and the
 sentence's variables in order of first occurrence (binders and atoms, left to right); every letter
-predicate Q_a has a in the alphabet; no variable is free.
+predicate Q_a has a in the alphabet; no variable is free; at most MAX_VARIABLES distinct variable names.
+
+Size. The model pads a word of length n with n^k tokens for k distinct variable names, and the
+self-check runs every word of length 2 (2^k padding tokens and more), so a sentence with more than
+MAX_VARIABLES names is refused before anything is built. Depth is not limited: every pass walks the
+formula with explicit stacks, so long chains of connectives compile.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from expressivity.logic import (
     parse,
     to_text,
 )
+
+MAX_VARIABLES = 12
 
 
 class FormulaCompileError(ValueError):
@@ -55,7 +62,14 @@ def validate(sentence: Formula | str, alphabet: str) -> Sentence:
         raise FormulaCompileError(f"expected a formula or its text, got {type(sentence).__name__}")
     _check_closed(formula)
     _check_letters(formula, alphabet)
-    return Sentence(formula, alphabet, _variables_in_order(formula))
+    names = _variables_in_order(formula)
+    if len(names) > MAX_VARIABLES:
+        raise FormulaCompileError(
+            f"the sentence has {len(names)} distinct variable names and the model pads a word of length n "
+            f"with n^{len(names)} tokens; at most {MAX_VARIABLES} are compiled (reuse the name of a variable "
+            "whose quantifier has closed)"
+        )
+    return Sentence(formula, alphabet, names)
 
 
 def _check_alphabet(alphabet: object) -> str:
