@@ -18,6 +18,7 @@ from circuits.families import comparison, iterated_addition
 from circuits.io import parse_aag, parse_aig, parse_bench, parse_blif, parse_threshold, read_circuit
 from circuits.ir import Circuit, Gate, Op
 from circuits.literal_form import literal_form, literal_form_size
+from circuits.serial import circuit_from_dict, circuit_to_dict
 from circuits.strategies import circuits
 from expressivity.compile.circuit import compile_circuit
 from expressivity.model import ModelError
@@ -181,3 +182,28 @@ def test_the_literal_form_size_is_the_size_of_the_literal_form(circuit):
     assert (size.nodes, size.literals) == (len(form.nodes), form.wire_count)
     per_node = [len(form.literals[node]) for node in form.nodes]
     assert max(per_node, default=0) <= size.heaviest_literals <= size.literals
+
+
+def stored_circuit() -> dict:
+    return circuit_to_dict(comparison(2))
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda data: data.pop("outputs"), "exactly name, gates and outputs"),
+        (lambda data: data.update(extra=1), "exactly name, gates and outputs"),
+        (lambda data: data.update(outputs=[]), "non-empty list"),
+        (lambda data: data["gates"][-1].__setitem__(3, [1.5, 2, -1, -2]), "its weights"),
+        (lambda data: data["gates"][-1].__setitem__(4, "0"), "its threshold"),
+        (lambda data: data["gates"][-1].__setitem__(4, True), "its threshold"),
+        (lambda data: data["gates"][-1].__setitem__(1, ["AND"]), "its op"),
+        (lambda data: data["gates"][-1].__setitem__(2, "a0"), "its fanin"),
+    ],
+)
+def test_a_stored_circuit_with_a_missing_key_or_a_wrong_type_is_refused(edit, words):
+    data = stored_circuit()
+    assert circuit_from_dict(data) == comparison(2)
+    edit(data)
+    with pytest.raises(CircuitError, match=words):
+        circuit_from_dict(data)
