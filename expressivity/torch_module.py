@@ -15,6 +15,12 @@ Attention is one of:
   temperature; as beta grows it approaches AHAT (`expressivity.softmax` measures how fast).
 
 A position with no visible key (the first position under a strict mask) attends to nothing: output 0.
+
+`norm_floor` (default 0: exactly the model's N) reads a group as 0 when ||x - mean x|| <= norm_floor.
+The exact constructions use N(0) = 0 as a switch, and N maps a float rounding residue of 1e-16 to a unit
+vector; softmax attention, whose weights are not exact fractions, leaves such residues where exact
+arithmetic has 0. A small floor (1e-9) is the float stand-in for "exactly zero"; it is an approximation
+too, and it is not a LayerNorm epsilon (N stays scale-free above the floor).
 Requires the optional extra `torch` (pip install "expressivity[torch]").
 """
 
@@ -61,14 +67,15 @@ class _Sublayer(nn.Module):
             self.register_buffer(f"group{k}", _indices(group, index))
         self.register_buffer("writes", _indices(writes, index))
 
-    def view(self, h: torch.Tensor) -> torch.Tensor:
+    def view(self, h: torch.Tensor, floor: float = 0.0) -> torch.Tensor:
         parts = []
         for k in range(self.group_count):
             x = h[:, getattr(self, f"group{k}")]
             if self.centre:
                 x = x - x.mean(dim=1, keepdim=True)
             norm = torch.sqrt((x * x).sum(dim=1, keepdim=True))
-            parts.append(torch.where(norm != 0, x / torch.where(norm != 0, norm, 1.0), 0.0))
+            keep = norm > floor
+            parts.append(torch.where(keep, x / torch.where(keep, norm, 1.0), 0.0))
         return torch.cat(parts, dim=1)
 
 
@@ -158,16 +165,19 @@ class TransformerModule(nn.Module):
         attention: str = "ahat",
         beta: float = 1.0,
         tie_tolerance: float = DEFAULT_TIE_TOLERANCE,
+        norm_floor: float = 0.0,
     ) -> None:
         super().__init__()
         if attention not in ATTENTION:
             raise ValueError(f"attention must be one of {ATTENTION}, got {attention!r}")
         if not beta > 0:
             raise ValueError(f"the inverse temperature beta must be positive, got {beta!r}")
-        if not tie_tolerance >= 0:
-            raise ValueError(f"the tie tolerance must be non-negative, got {tie_tolerance!r}")
+        for option, value in (("tie tolerance", tie_tolerance), ("norm floor", norm_floor)):
+            if not value >= 0:
+                raise ValueError(f"the {option} must be non-negative, got {value!r}")
         self.model = model
         self.attention, self.beta, self.tie_tolerance = attention, float(beta), float(tie_tolerance)
+        self.norm_floor = float(norm_floor)
         self.observer: Observer | None = None
         index = {label: k for k, label in enumerate(model.labels)}
         zero = Fraction(0)
@@ -196,7 +206,7 @@ class TransformerModule(nn.Module):
                 for number, layer in enumerate(layers):
                     h = self._attention(h, layer, f"{section}{loop}.layer{number}.attention")
                     if len(layer.ffns):
-                        updates = [(ffn.writes, ffn(ffn.view(h))) for ffn in layer.ffns]
+                        updates = [(ffn.writes, ffn(ffn.view(h, self.norm_floor))) for ffn in layer.ffns]
                         h = self._scatter(h, updates)
         return h
 
@@ -205,7 +215,8 @@ class TransformerModule(nn.Module):
             return h
         updates = []
         for head in layer.heads:
-            out, weights, values = head.attend(head.view(h), self.attention, self.beta, self.tie_tolerance)
+            z = head.view(h, self.norm_floor)
+            out, weights, values = head.attend(z, self.attention, self.beta, self.tie_tolerance)
             if self.observer is not None:
                 self.observer(step, head.sublayer_name, weights, values)
             updates.append((head.writes, out))
@@ -242,7 +253,9 @@ def to_module(
     beta: float = 1.0,
     tie_tolerance: float = DEFAULT_TIE_TOLERANCE,
     device: str | torch.device = "cpu",
+    norm_floor: float = 0.0,
 ) -> TransformerModule:
     """`model` as a float64 `nn.Module` on `device` ("cpu", "cuda", ...), attention "ahat" (ties within
-    `tie_tolerance`, relative to max(1, |row max|)) or "softmax" (inverse temperature `beta`)."""
-    return TransformerModule(model, attention, beta, tie_tolerance).to(device)
+    `tie_tolerance`, relative to max(1, |row max|)) or "softmax" (inverse temperature `beta`); groups
+    with ||x - mean x|| <= `norm_floor` read as 0 (see the module docstring)."""
+    return TransformerModule(model, attention, beta, tie_tolerance, norm_floor).to(device)

@@ -26,3 +26,52 @@ def export_command(model_file: str, directory: str) -> None:
     model = serialize.load(model_file)
     weights, config = export(model, directory)
     click.echo(f"wrote {weights} and {config} ({model.name}, width {model.width})")
+
+
+@main.command("softmax")
+@click.argument("model_file", metavar="MODEL")
+@click.option(
+    "--max-n", type=int, required=True, help="Largest input size n (vertex count for connectivity)."
+)
+@click.option("--min-n", type=int, default=1, show_default=True, help="Smallest input size n.")
+@click.option("--words", type=int, default=4, show_default=True, help="Random test words per size.")
+@click.option("--bound", type=float, default=1e-3, show_default=True, help="Allowed tie-set mean deviation.")
+@click.option(
+    "--norm-floor",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Read a norm group as 0 when ||x - mean|| is at most this (0: the model's exact N).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the test words.")
+@click.option("--threads", type=int, default=1, show_default=True, help="torch CPU threads.")
+@click.option("-o", "--output", "plot", type=click.Path(dir_okay=False), help="Write the beta-n plot (PNG).")
+@one_line_errors
+def softmax_command(
+    model_file: str,
+    max_n: int,
+    min_n: int,
+    words: int,
+    bound: float,
+    norm_floor: float,
+    seed: int,
+    threads: int,
+    plot: str | None,
+) -> None:
+    """For n = min-n .. max-n, the smallest inverse temperature beta at which softmax attention makes every
+    decision of the exact AHAT run of MODEL (same outputs, tie-set means within --bound), and a power-law
+    fit of beta against n. Needs the optional extra `torch`.
+
+    Example: expressivity softmax majority.json --max-n 12 -o beta.png
+    """
+    import torch
+
+    from expressivity.softmax import bridge, bridge_figure
+
+    torch.set_num_threads(threads)
+    model = serialize.load(model_file)
+    result = bridge(model, max_n, min_n, words, bound, seed, norm_floor)
+    click.echo(result.table())
+    if plot:
+        bridge_figure(result).savefig(plot)
+        click.echo(f"wrote {plot}")
