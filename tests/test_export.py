@@ -49,8 +49,8 @@ def test_every_route_round_trips(tmp_path, build):
 
 
 @pytest.mark.parametrize("causal", [False, True])
-def test_c17_round_trips_and_runs_the_same(tmp_path, shared_circuits, causal):
-    model = compile_circuit(read_circuit(shared_circuits / "iscas85" / "c17.bench"), causal=causal).model
+def test_c17_round_trips_and_runs_the_same(tmp_path, netlists, causal):
+    model = compile_circuit(read_circuit(netlists / "iscas85" / "c17.bench"), causal=causal).model
     back = round_trip(model, tmp_path)
     assert back == model
     for word in ["00000", "10110", "11111"]:

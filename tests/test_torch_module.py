@@ -69,8 +69,8 @@ def test_connectivity_matches_exact():
 
 
 @pytest.mark.parametrize(("name", "count"), [("c17.bench", 8), ("c432.bench", 2)])
-def test_real_circuits_match_exact_and_float64(shared_circuits, name, count):
-    model = compile_circuit(read_circuit(shared_circuits / "iscas85" / name), check=False).model
+def test_real_circuits_match_exact_and_float64(netlists, name, count):
+    model = compile_circuit(read_circuit(netlists / "iscas85" / name), check=False).model
     inputs = len(model.metadata["inputs"])
     words = words_of_size(model, inputs, count, seed=1)
     assert check(model, words) == len(words)
