@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 from expressivity.model import Model, ModelError
@@ -117,11 +117,25 @@ def verify(
     seed: int = 0,
     backend: str = "exact",
     progress: Callable[[Iterator[Case]], Iterator[Case]] | None = None,
+    workers: int = 1,
+    scheduler: Any = None,
+    advance: Callable[[int], None] | None = None,
 ) -> Report:
-    """Run `samples` random inputs and compare with the reference; stop at the first disagreement."""
-    simulator = Simulator(model)
+    """Run `samples` random inputs and compare with the reference; stop at the first disagreement.
+
+    With `workers` > 1 or a Dask `scheduler` the same inputs are checked in chunks by
+    `expressivity.sweep` (same report); `advance(k)` is then told as each chunk of k inputs finishes."""
     inputs = cases(model, max_n, seed)
     first = next(inputs)  # a model without its reference fails here, before any progress is shown
+    if workers > 1 or scheduler is not None:
+        from expressivity.sweep import sweep
+
+        drawn = list(islice(chain([first], inputs), samples))
+        pairs = [(case.word, case.expected) for case in drawn]
+        result = sweep(model, pairs, backend, workers, scheduler, progress=advance)
+        bad = None if result.first_bad is None else drawn[result.first_bad]
+        return Report(str(model.metadata["route"]), result.checked, bad, result.got)
+    simulator = Simulator(model)
     stream = (case for case, _ in zip(chain([first], inputs), range(samples), strict=False))
     checked = 0
     for case in progress(stream) if progress else stream:

@@ -49,13 +49,22 @@ def run_command(model_file: str, word: str, backend: str, as_json: bool) -> None
 @click.option("--max-n", default=8, show_default=True, help="Largest word length (formulas) or vertex count.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
 @BACKEND
+@click.option(
+    "--workers", default=1, show_default=True, help="Local worker processes (chunks of inputs in parallel)."
+)
+@click.option("--scheduler", default=None, help="Address of a Dask scheduler to run the chunks on instead.")
 @one_line_errors
-def verify_command(model_file: str, samples: int, max_n: int, seed: int, backend: str) -> None:
+def verify_command(
+    model_file: str, samples: int, max_n: int, seed: int, backend: str, workers: int, scheduler: str | None
+) -> None:
     """Compare MODEL with the reference stored in it (the formula's model checker, the circuit's
     evaluator, or networkx reachability) on random inputs. Exit 0 if all agree, 1 and the first
     counterexample otherwise.
 
     Example: expressivity verify majority.json --samples 200 --max-n 10
+             expressivity verify c432.json --samples 10000 --workers 2
+             expressivity verify c432.json --samples 10000 --scheduler tcp://127.0.0.1:8786
+    (see docs/sweeps.md for starting a Dask cluster)
     """
     get_backend(backend)
     model = serialize.load(model_file)
@@ -65,7 +74,14 @@ def verify_command(model_file: str, samples: int, max_n: int, seed: int, backend
             stream, total=samples, desc=f"verify {model.name}", unit="input", file=sys.stderr, leave=False
         )
 
-    report = verify(model, samples, max_n, seed, backend, progress)
+    if workers > 1 or scheduler:
+        engine = f"dask at {scheduler}" if scheduler else f"{workers} processes"
+        with tqdm(
+            total=samples, desc=f"verify {model.name} ({engine})", unit="input", file=sys.stderr
+        ) as bar:
+            report = verify(model, samples, max_n, seed, backend, None, workers, scheduler, bar.update)
+    else:
+        report = verify(model, samples, max_n, seed, backend, progress)
     if report.ok:
         click.echo(f"verified on {report.checked} inputs ({model.name}, {report.route}, {backend})")
         return
