@@ -50,6 +50,11 @@ def timed(model: Model, max_n: int, **engine) -> float:
 def main() -> None:
     totals = {"1 process": 0.0, "workers=2": 0.0, "LocalCluster(2)": 0.0}
     print(f"{'sweep':<14} {'1 process s':>12} {'workers=2 s':>12} {'LocalCluster(2) s':>18}")
+
+    def row(name: str, times: dict[str, float]) -> str:
+        widths = {"1 process": 12, "workers=2": 12, "LocalCluster(2)": 18}
+        return f"{name:<14} " + " ".join(f"{times[engine]:>{width}.1f}" for engine, width in widths.items())
+
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster) as client,
@@ -62,12 +67,8 @@ def main() -> None:
             }
             for engine, seconds in times.items():
                 totals[engine] += seconds
-            print(
-                f"{name:<14} {times['1 process']:>12.1f} {times['workers=2']:>12.1f} {times['LocalCluster(2)']:>18.1f}"
-            )
-    print(
-        f"{'total':<14} {totals['1 process']:>12.1f} {totals['workers=2']:>12.1f} {totals['LocalCluster(2)']:>18.1f}"
-    )
+            print(row(name, times))
+    print(row("total", totals))
     print(f"LocalCluster(2) / workers=1 sweep time: {totals['LocalCluster(2)'] / totals['1 process']:.2f}")
     print(f"workers=2 / workers=1 sweep time: {totals['workers=2'] / totals['1 process']:.2f}")
 

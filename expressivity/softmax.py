@@ -63,7 +63,8 @@ class BetaPoint:
 @dataclass(frozen=True)
 class BridgeResult:
     """beta against n for one model, with the power-law fit beta ~ constant * n^exponent over all sizes
-    n >= 2 and the exponent fitted on the upper half of the sizes alone (the trend at large n)."""
+    n >= 2, the exponent fitted on the upper half of the sizes alone (the trend at large n), and the
+    exponent against the number of positions N (which lets models with different padding be compared)."""
 
     model_name: str
     bound: float
@@ -71,6 +72,7 @@ class BridgeResult:
     exponent: float | None
     constant: float | None
     tail_exponent: float | None
+    positions_exponent: float | None
 
     def table(self) -> str:
         lines = [
@@ -84,6 +86,8 @@ class BridgeResult:
             lines.append(f"fit: beta ~ {self.constant:.3g} * n^{self.exponent:.2f}")
         if self.tail_exponent is not None:
             lines.append(f"exponent on the upper half of the sizes: {self.tail_exponent:.2f}")
+        if self.positions_exponent is not None:
+            lines.append(f"against the number of positions N: beta ~ N^{self.positions_exponent:.2f}")
         return "\n".join(lines)
 
 
@@ -175,10 +179,11 @@ def smallest_beta(
     return high
 
 
-def fit_power_law(points: Sequence[BetaPoint]) -> tuple[float | None, float | None]:
-    """(exponent a, constant c) of beta ~ c * n^a by least squares on logs (sizes n >= 2 with a positive
-    beta)."""
-    usable = [(p.size, p.beta) for p in points if p.beta and p.size >= 2]
+def fit_power_law(points: Sequence[BetaPoint], against: str = "size") -> tuple[float | None, float | None]:
+    """(exponent a, constant c) of beta ~ c * x^a by least squares on logs, x the input size n
+    (`against="size"`, sizes n >= 2) or the number of positions N (`against="positions"`); only points
+    with a positive beta count."""
+    usable = [(getattr(p, against), p.beta) for p in points if p.beta and p.size >= 2]
     if len(usable) < 2:
         return None, None
     x = np.log([n for n, _ in usable])
@@ -217,7 +222,10 @@ def bridge(
             start = beta
     exponent, constant = fit_power_law(points)
     tail_exponent, _ = fit_power_law([p for p in points if 2 * p.size >= max_n])
-    return BridgeResult(model.name, bound, tuple(points), exponent, constant, tail_exponent)
+    positions_exponent, _ = fit_power_law(points, "positions")
+    return BridgeResult(
+        model.name, bound, tuple(points), exponent, constant, tail_exponent, positions_exponent
+    )
 
 
 def bridge_figure(result: BridgeResult) -> Figure:

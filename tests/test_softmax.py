@@ -48,9 +48,10 @@ def test_the_search_reports_never_and_always():
 
 @given(st.floats(0.5, 4), st.floats(0.1, 100))
 def test_the_fit_recovers_a_power_law(exponent, constant):
-    points = [BetaPoint(n, 0, 1, constant * n**exponent, None) for n in range(1, 9)]
+    points = [BetaPoint(n, n * n, 1, constant * n**exponent, None) for n in range(1, 9)]
     fitted_exponent, fitted_constant = fit_power_law(points)
     assert math.isclose(fitted_exponent, exponent, rel_tol=1e-9)
+    assert math.isclose(fit_power_law(points, "positions")[0], exponent / 2, rel_tol=1e-9)
     assert math.isclose(fitted_constant, constant, rel_tol=1e-9)
 
 
