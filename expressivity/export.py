@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-from expressivity.model import FFN, Head, Layer, LoopCount, Model, ModelError, OutputTap, Padding, View
+from expressivity.model import FFN, Head, Layer, LoopCount, Model, OutputTap, Padding, View
 
 FORMAT = "expressivity-safetensors"
 VERSION = 1
@@ -61,7 +61,7 @@ class _Writer:
         self.exact: dict[str, list[list[str]]] = {}
 
     def add(self, name: str, rows: Sequence[Sequence[Fraction]], columns: int) -> None:
-        """Store a rational matrix (or, with a 1-row input named as a vector, its single row)."""
+        """Store a rational matrix (rows x columns; a bias vector is stored as one row)."""
         values = [list(row) for row in rows]
         self.tensors[name] = np.array([[float(x) for x in row] for row in values], dtype=np.float64).reshape(
             len(values), columns
@@ -312,5 +312,7 @@ def load_export(directory: str | Path) -> Model:
         return _Reader(tensors, config, str(directory)).model()
     except (KeyError, TypeError) as err:
         raise ExportError(f"{directory / CONFIG}: missing or malformed entry {err}") from None
-    except ModelError as err:
+    except (ValueError, ZeroDivisionError) as err:
+        if isinstance(err, ExportError):
+            raise
         raise ExportError(f"{directory}: {err}") from None

@@ -137,3 +137,17 @@ def test_cli_export_writes_a_loadable_pair(tmp_path):
     assert load_export(tmp_path / "out") == load(source)
     bad = runner.invoke(main, ["export", str(tmp_path / "missing.json"), "-o", str(tmp_path / "x")])
     assert bad.exit_code == 2 and bad.stderr.startswith("error: ")
+
+
+def test_a_malformed_config_is_one_error_naming_the_file(tmp_path):
+    export(_wide_model(), tmp_path)
+    config_path = tmp_path / "config.json"
+    config = json.loads(config_path.read_text())
+    config["exact"]["prefix.layer0.ffn0.W1"][0][0] = "1/0/2"
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(ExportError, match="1/0/2"):
+        load_export(tmp_path)
+    del config["labels"]
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(ExportError, match=r"config\.json: missing or malformed entry 'labels'"):
+        load_export(tmp_path)
