@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 
 from expressivity.model import Model
 from expressivity.simulator import Simulator
-from expressivity.torch_module import to_module
+from expressivity.torch_module import TransformerModule, to_module
 from expressivity.verification import words_of_size
 
 DEFAULT_BOUND = 1e-3
@@ -40,7 +40,8 @@ MIN_BETA = 2.0**-20
 
 @dataclass(frozen=True)
 class Reference:
-    """One test word with its exact decisions and exact tie sets (step, head) -> N x N booleans."""
+    """One test word with its exact decisions and, per (step, head), the N x N averaging matrix of its
+    exact tie sets (row i is 1/|T_i| on T_i, 0 elsewhere)."""
 
     word: str
     symbol: str | None
@@ -96,6 +97,7 @@ def _shown(beta: float | None) -> str:
 
 
 def reference(simulator: Simulator, word: str) -> Reference:
+    """The exact run on `word`: its outputs, and each head's tie sets as an averaging matrix."""
     trace = simulator.run(word, record=False)
     ties = {}
     for key, tie_sets in trace.ties.items():
@@ -108,9 +110,9 @@ def reference(simulator: Simulator, word: str) -> Reference:
     return Reference(word, trace.symbol, dict(trace.outputs), ties)
 
 
-def deviation(model: Model, reference: Reference, beta: float, norm_floor: float = 0.0) -> tuple[bool, float]:
-    """(same outputs as exact, the largest tie-set mean deviation) of the softmax run at `beta`."""
-    module = to_module(model, "softmax", beta=beta, norm_floor=norm_floor)
+def deviation(module: TransformerModule, reference: Reference, beta: float) -> tuple[bool, float]:
+    """(same outputs as exact, the largest tie-set mean deviation) of the softmax `module` run at `beta`."""
+    module.beta = beta
     worst = [0.0]
 
     def observe(step: str, head: str, weights: torch.Tensor, values: torch.Tensor) -> None:
@@ -128,9 +130,11 @@ def agreement(
     """beta -> whether the softmax run at beta makes every decision of every reference (tie-set means
     within `bound`; bound = inf checks the outputs alone)."""
 
+    module = to_module(model, "softmax", norm_floor=norm_floor)
+
     def agrees(beta: float) -> bool:
         for reference in references:
-            same, worst = deviation(model, reference, beta, norm_floor)
+            same, worst = deviation(module, reference, beta)
             if not same or worst > bound:
                 return False
         return True

@@ -57,7 +57,12 @@ class _Sublayer(nn.Module):
     """What heads and FFNs share: the view (norm groups) and the write map."""
 
     def __init__(
-        self, name: str, groups: Sequence[Sequence[str]], norm: str, writes: Sequence[str], index
+        self,
+        name: str,
+        groups: Sequence[Sequence[str]],
+        norm: str,
+        writes: Sequence[str],
+        index: dict[str, int],
     ) -> None:
         super().__init__()
         self.sublayer_name = name
@@ -68,6 +73,7 @@ class _Sublayer(nn.Module):
         self.register_buffer("writes", _indices(writes, index))
 
     def view(self, h: torch.Tensor, floor: float = 0.0) -> torch.Tensor:
+        """z = the concatenation of N(h[:, G]) over the groups G (0 where ||x - mean x|| <= floor)."""
         parts = []
         for k in range(self.group_count):
             x = h[:, getattr(self, f"group{k}")]

@@ -27,6 +27,7 @@ from expressivity.softmax import (
     reference,
     smallest_beta,
 )
+from expressivity.torch_module import to_module
 from expressivity.verification import words_of_size
 
 torch.set_num_threads(1)  # the test machine has 2 shared cores; more threads only contend
@@ -80,7 +81,8 @@ def test_the_beta_found_is_where_softmax_starts_to_agree(compiled_majority):
             reference(simulator, w)
             for w in dict.fromkeys(words_of_size(model, point.size, 3, seed=point.size))
         ]
-        at_beta = [deviation(model, r, point.beta) for r in references]
+        module = to_module(model, "softmax")
+        at_beta = [deviation(module, r, point.beta) for r in references]
         assert all(same and worst <= result.bound for same, worst in at_beta)
         assert not agreement(model, references, result.bound)(point.beta / 1.1)
 
