@@ -50,7 +50,11 @@ def run_command(model_file: str, word: str, backend: str, as_json: bool) -> None
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
 @BACKEND
 @click.option(
-    "--workers", default=1, show_default=True, help="Local worker processes (chunks of inputs in parallel)."
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Local worker processes (chunks of inputs in parallel).",
 )
 @click.option("--scheduler", default=None, help="Address of a Dask scheduler to run the chunks on instead.")
 @one_line_errors
