@@ -63,7 +63,7 @@ def main() -> None:
     header = f"{'sweep':<14} {'1 process s':>12} {'workers=2 s':>12} {'LocalCluster(2) s':>18}"
     print(f"{header}   CPU s: 1 / workers=2")
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
         for name, model, max_n in workloads():
