@@ -1,4 +1,4 @@
-"""SqrtNumber and RadicalArray (the numbers of the exact backend) against sympy, and squarefree_split
+"""SqrtNumber and RadicalArray (the numbers of the exact backend) against sympy, and radical_class
 against factorisation."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expressivity.numbers import RadicalArray, SqrtNumber, squarefree_split
+from expressivity.numbers import RadicalArray, SqrtNumber, radical_class
 from expressivity.numbers.radical_array import NestedRadicalError
 
 
@@ -145,28 +145,45 @@ def test_sqrt_of_squares_back(q):
 
 
 # ---------------------------------------------------------------------------------------------------
-# squarefree_split.
+# radical_class: square classes without factoring.
+
+
+def squarefree_part(n: int) -> int:
+    return int(sp.prod([p for p, e in sp.factorint(n).items() if e % 2]))
 
 
 @given(st.integers(1, 10**15))
-def test_squarefree_split(n):
-    s, r = squarefree_split(n)
-    assert s * s * r == n
-    assert is_squarefree(r)
+def test_radical_class_is_the_square_class(n):
+    rep, a, b = radical_class(n)
+    assert a * a * rep == b * b * n  # sqrt(n) = (a/b) sqrt(rep)
+    assert squarefree_part(rep) == squarefree_part(n)
+
+
+@given(st.integers(1, 10**6), st.integers(1, 10**4), st.integers(1, 10**4))
+def test_one_class_one_representative(n, s1, s2):
+    assert radical_class(n * s1 * s1)[0] == radical_class(n * s2 * s2)[0]
 
 
 @pytest.mark.parametrize(
-    ("n", "split"),
-    [(1, (1, 1)), (8, (2, 2)), (12, (2, 3)), (49, (7, 1)), (360, (6, 10)), (2**61 - 1, (1, 2**61 - 1))],
+    ("n", "form"),
+    [(1, (1, 1, 1)), (8, (2, 2, 1)), (12, (3, 2, 1)), (49, (1, 7, 1)), (360, (10, 6, 1))],
 )
-def test_squarefree_split_by_hand(n, split):
-    assert squarefree_split(n) == split
+def test_radical_class_by_hand(n, form):
+    assert radical_class(n) == form
 
 
-def test_squarefree_split_rejects_non_positive():
+def test_radical_class_large_primes_share_a_class():
+    # 3 p^2 with p = 2^61 - 1 (a square no small prime removes) and 3 are one class, in either order.
+    p = 2**61 - 1
+    rep, a, b = radical_class(3 * p * p)
+    assert (rep, a, b) == radical_class(3 * p * p)
+    assert radical_class(3)[0] == rep
+
+
+def test_radical_class_rejects_non_positive():
     for n in (0, -4):
         with pytest.raises(ValueError):
-            squarefree_split(n)
+            radical_class(n)
 
 
 # ---------------------------------------------------------------------------------------------------

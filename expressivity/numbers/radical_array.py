@@ -24,15 +24,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from math import gcd, lcm
+from math import lcm
 
 import numpy as np
 
-from expressivity.numbers.sqrtfield import SqrtNumber, sign_of_radical_sum, squarefree_split
+from expressivity.numbers.radicands import radical_class, radical_product
+from expressivity.numbers.sqrtfield import SqrtNumber, sign_of_radical_sum
 
 _EXACT_FLOAT = 2**53
 _EXACT_INT64 = 2**62
 _UNIT_ROUNDOFF = 2.0**-53
+_SMALLEST_SUBNORMAL = 2.0**-1074
 
 
 class NestedRadicalError(ArithmeticError):
@@ -138,9 +140,6 @@ def int_matmul(a: np.ndarray, b: np.ndarray, as_object: bool = True) -> np.ndarr
     return product.astype(object) if as_object else product
 
 
-_gcd = np.frompyfunc(gcd, 2, 1)  # on Python ints: never overflows, unlike np.gcd on numpy integers
-
-
 def _gcd_reduce(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     return np.gcd.reduce(values, axis=axis) if values.size else values
 
@@ -234,36 +233,38 @@ class RadicalArray:
         return out._drop_empty_slots()
 
     def take_cols(self, index: Sequence[int] | np.ndarray) -> RadicalArray:
+        """The columns `index`: the rows' radicands stay distinct, so only the slots that the chosen
+        columns leave empty are dropped (no merging, however many roots the other columns hold)."""
         index = np.asarray(index, dtype=np.intp)
-        return RadicalArray(self.num[:, :, index], self.rad, self.den)
+        num = self.num[:, :, index]
+        if self.slots == 1:
+            out = RadicalArray(num, self.rad, self.den, canonical=True)
+        else:
+            rad = self.rad.copy()
+            rad[1:][~np.any(num[1:] != 0, axis=2)] = 0
+            out = RadicalArray(*_compacted(num, rad), self.den, canonical=True)._drop_empty_slots()
+        if out.num.dtype == object and out.slots == 1:
+            out.num = _narrow(out.num, True)
+        out._reduce()
+        return out
 
     # -- canonical form -----------------------------------------------------------------------------
     def _canonicalise(self) -> None:
-        """Merge equal radicands within a row, free empty slots, compact, and cancel common factors.
+        """Merge equal radicands within a row (slot 0 is the rational part, radicand 1), free empty slots,
+        compact, and cancel common factors.
 
+        Radicands are class representatives, so two slots of a row hold the same square class iff they
+        hold the same integer. Few slots are compared pairwise; many slots (a loop that accumulates
+        roots) are merged by one sort of each row's radicands, so the cost grows as S log S, not S^2.
         Works on copies: the arrays handed to the constructor may be shared with another array.
         """
-        slots = self.num.shape[0]
-        if slots > 1:
-            num, rad = _objects(self.num).copy(), self.rad.copy()
-            rad[1:][~np.any(num[1:] != 0, axis=2)] = 0
-            for t in range(1, slots):
-                for u in range(t + 1, slots):
-                    same = (rad[t] == rad[u]) & (rad[t] != 0)
-                    if same.any():
-                        num[t][same] += num[u][same]
-                        num[u][same] = 0
-                        rad[u][same] = 0
-                        emptied = same & ~np.any(num[t] != 0, axis=1)
-                        rad[t][emptied] = 0
-            order = np.argsort(rad[1:] == 0, axis=0, kind="stable")
-            rad[1:] = np.take_along_axis(rad[1:], order, axis=0)
-            num[1:] = np.take_along_axis(num[1:], order[:, :, None], axis=0)
-            self.num, self.rad = num, rad
+        if self.num.shape[0] > 1:
+            self.num, self.rad = _merged_slots(self.num, self.rad)
         self._drop_empty_slots(in_place=True)
         self._reduce()
 
     def _drop_empty_slots(self, in_place: bool = False) -> RadicalArray:
+        """Drop the slots that no row uses (their radicands are 0 everywhere)."""
         used = [0] + [t for t in range(1, self.slots) if np.any(self.rad[t] != 0)]
         if len(used) == self.slots:
             return self
@@ -321,31 +322,18 @@ class RadicalArray:
         return self + (-other)
 
     def __mul__(self, other: RadicalArray) -> RadicalArray:
-        """Entrywise product: sqrt(r1) sqrt(r2) = g sqrt(r1 r2 / g^2) with g = gcd(r1, r2)."""
+        """Entrywise product: sqrt(r1) sqrt(r2) = (a/b) sqrt(rep) (`radical_product`)."""
         if self.shape != other.shape:
             raise ValueError(f"shape mismatch {self.shape} * {other.shape}")
         if self.slots == other.slots == 1:
             return RadicalArray(times(self.num, other.num), self.rad.copy(), self.den * other.den)
-        nums, rads = [], []
+        terms = []
         for t in range(self.slots):
             for u in range(other.slots):
-                r1, r2 = self.rad[t], other.rad[u]
-                g = np.gcd(r1, r2)
-                g = np.where(g == 0, 1, g)
-                rads.append((r1 // g) * (r2 // g))
-                nums.append(_objects(times(times(self.num[t], other.num[u]), g[:, None])))
-        order = sorted(range(len(rads)), key=lambda k: k != 0)
-        rad = np.stack([rads[k] for k in order])
-        num = np.stack([nums[k] for k in order])
-        rational = (rad == 1) & np.arange(len(order))[:, None].astype(bool)
-        if rational.any():
-            for t in range(1, len(order)):
-                hit = rational[t]
-                num[0][hit] += num[t][hit]
-                num[t][hit] = 0
-                rad[t][hit] = 0
-        rad[0] = 1
-        return RadicalArray(num, rad, self.den * other.den)
+                product = times(self.num[t], other.num[u])
+                terms.append((product, self.rad[t], other.rad[u]))
+        num, rad, den_factor = _radical_products(terms)
+        return RadicalArray(num, rad, self.den * other.den * den_factor)
 
     def matmul(self, weights_num: np.ndarray, weights_den: int = 1) -> RadicalArray:
         """x @ (W_num / W_den)^T for an integer matrix W_num of shape (C_out, C)."""
@@ -413,47 +401,46 @@ class RadicalArray:
     def normalise(self, centre: bool = True) -> RadicalArray:
         """Row-wise N(x) = y / ||y|| with y = x - mean(x) (or y = x when centre is False); N(0) = 0.
 
-        N is invariant under positive scaling, so the row denominators drop out. With the squared norm
-        ||y||^2 = A / den^2 rational and A = s^2 r (r square-free), N(x) = y * sqrt(r) / (s r).
+        N is invariant under positive scaling, so the row denominators drop out: with integer
+        numerators Y, N(x) = Y / sqrt(A) for A = ||Y||^2, which must be rational. With
+        sqrt(A) = (a/b) sqrt(rep) (`radical_class`, no factoring), N(x) = Y * b * sqrt(rep) / (a * rep).
         Raises NestedRadicalError when ||y||^2 is irrational.
         """
         rows, cols = self.shape
         num = self.num
         if centre and cols:
             num = plus(times(num, cols), -total(num, axis=2, keepdims=True))
-        rational_part = np.zeros(rows, dtype=object)
+        squared = np.zeros(rows, dtype=object)
         for t in range(self.slots):
-            rational_part = rational_part + _objects(total(times(num[t], num[t]), axis=1)) * self.rad[t]
-        self._check_cross_terms(num)
-        distinct, where = np.unique(rational_part, return_inverse=True)
-        splits = [squarefree_split(int(a)) if a else (1, 1) for a in distinct]
-        roots = np.array([root for root, _ in splits], dtype=object)[where.reshape(-1)]
-        radicand = np.array([r for _, r in splits], dtype=object)[where.reshape(-1)]
-        g = _gcd(self.rad, radicand[None, :])
-        out_rad = (self.rad // g) * (radicand[None, :] // g)
-        out_num = times(num, g[:, :, None]) if self.slots == 1 else _objects(num) * g[:, :, None]
-        if self.slots == 1 and np.all(out_rad == 1):  # every squared norm is a square: still rational
-            return RadicalArray(out_num, out_rad, roots * radicand)
-        return RadicalArray(*_rational_slot_first(out_num, out_rad), roots * radicand)
+            squared = squared + _objects(total(times(num[t], num[t]), axis=1)) * self.rad[t]
+        if self.slots > 1:
+            self._check_cross_terms(num)
+        classes = [radical_class(int(a)) if a else (1, 1, 1) for a in squared]
+        rep = np.array([c[0] for c in classes], dtype=object)
+        scale = np.array([c[2] for c in classes], dtype=object)  # b
+        den = np.array([c[1] * c[0] for c in classes], dtype=object)  # a * rep
+        terms = [(times(num[t], scale[:, None]), self.rad[t], rep) for t in range(self.slots)]
+        out_num, out_rad, den_factor = _radical_products(terms)
+        return RadicalArray(out_num, out_rad, den * den_factor)
 
     def _check_cross_terms(self, num: np.ndarray) -> None:
-        """The irrational part of ||y||^2 is sum_{t<u} 2 <y_t, y_u> sqrt(r_t r_u): it must vanish."""
+        """The irrational part of ||y||^2 is sum_{t<u} 2 <y_t, y_u> sqrt(r_t r_u): it must vanish.
+
+        Every product is bounded first (`times`, `total`): the numerators may be int64."""
         suspects: set[int] = set()
+        crosses = {}
         for t in range(self.slots):
             for u in range(t + 1, self.slots):
-                cross = (num[t] * num[u]).sum(axis=1)
+                cross = _objects(total(times(num[t], num[u]), axis=1))
+                crosses[t, u] = cross
                 suspects.update(np.nonzero(cross != 0)[0].tolist())
         for i in sorted(suspects):
-            totals: dict[int, int] = {}
-            for t in range(self.slots):
-                for u in range(t + 1, self.slots):
-                    cross = int((num[t, i] * num[u, i]).sum())
-                    if cross:
-                        rt, ru = int(self.rad[t, i]), int(self.rad[u, i])
-                        g = gcd(rt, ru)
-                        key = (rt // g) * (ru // g)
-                        totals[key] = totals.get(key, 0) + 2 * cross * int(g)
-            if any(v != 0 for k, v in totals.items() if k != 1):
+            totals: dict[int, Fraction] = {}
+            for (t, u), cross in crosses.items():
+                if cross[i]:
+                    rep, a, b = radical_product(int(self.rad[t, i]), int(self.rad[u, i]))
+                    totals[rep] = totals.get(rep, Fraction(0)) + 2 * int(cross[i]) * Fraction(a, b)
+            if any(v != 0 for v in totals.values()):
                 raise NestedRadicalError(i, "the group mixes incommensurable square roots")
 
     # -- decisions ----------------------------------------------------------------------------------
@@ -461,36 +448,40 @@ class RadicalArray:
         return ~np.any(self.num != 0, axis=0)
 
     def to_float(self) -> tuple[np.ndarray, np.ndarray]:
-        """A float64 shadow of every entry and a rigorous bound on its error.
+        """A float64 shadow of every entry and a rigorous bound on its error, underflow included.
 
-        Each term n/d * sqrt(r) is formed with at most 4 roundings and the slots are summed with T-1 more,
-        so |shadow - exact| <= (2T + 8) * u * sum_t |n_t/d| sqrt(r_t) + tiny, with u = 2^-53. A term too
-        large for float64 gives an infinite bound, which simply sends the decision to the exact path.
+        Per slot, the ratio n/d is correctly rounded (float64 division of exact operands, or Python's
+        int / int), the root sqrt(fl(r)) has relative error <= 2u, and the product one more rounding.
+        With u = 2^-53 and eta = 2^-1074 (a result in the subnormal range carries an absolute error
+        up to eta/2 instead of a relative one), each term obeys
+            |term^ - term| <= 4u |term| + eta (sqrt(r)^ + 1),
+        and summing T terms adds (T - 1) u sum |term^| (float addition has no absolute error). So
+            |shadow - exact| <= (T + 5) u M + eta sum_t (sqrt(r_t)^ + 1),  M = sum_t |term_t^|,
+        to first order; the bound is inflated by 2^-40 relative and 2 eta absolute for the higher-order
+        terms and the rounding of the bound itself. A term or sum beyond float64 (inf or nan) gets an
+        infinite bound, which sends the decision to the exact path.
         """
         rows, cols = self.shape
         value = np.zeros((rows, cols))
         magnitude = np.zeros((rows, cols))
-        den = self.den[:, None]
+        absolute = np.zeros((rows, cols))
+        small_den = _bound(self.den) < _EXACT_FLOAT
         for t in range(self.slots):
-            try:
-                ratio = (self.num[t] / den).astype(np.float64)
-            except OverflowError:
-                ratio = np.array(
-                    [
-                        [_safe_ratio(n, d) for n, d in zip(row, self.den, strict=False)]
-                        for row in self.num[t].T
-                    ]
-                ).T
-            try:
-                root = np.sqrt(self.rad[t].astype(np.float64))[:, None]
-            except OverflowError:  # a radicand beyond float64: its shadow is infinite
-                root = np.array([_safe_sqrt(int(r)) for r in self.rad[t]])[:, None]
+            nonzero = self.num[t] != 0
+            if self.num.dtype == np.int64 and small_den and _bound(self.num[t]) < _EXACT_FLOAT:
+                ratio = self.num[t].astype(np.float64) / self.den.astype(np.float64)[:, None]
+            else:
+                ratio = _ratios(_objects(self.num[t]), self.den[:, None]).astype(np.float64)
+            root = _roots(self.rad[t]).astype(np.float64)[:, None]
             with np.errstate(invalid="ignore", over="ignore"):
-                term = np.where(self.num[t] == 0, 0.0, ratio * root)
+                term = np.where(nonzero, ratio * root, 0.0)
                 value += term
                 magnitude += np.abs(term)
-        bound = (2 * self.slots + 8) * _UNIT_ROUNDOFF * magnitude + 1e-300
-        bound[~np.isfinite(value)] = np.inf
+                absolute += np.where(nonzero, root + 1.0, 0.0)
+        with np.errstate(invalid="ignore", over="ignore"):
+            bound = (self.slots + 5) * _UNIT_ROUNDOFF * magnitude + _SMALLEST_SUBNORMAL * absolute
+            bound = bound * (1 + 2.0**-40) + 2 * _SMALLEST_SUBNORMAL
+        bound[~np.isfinite(value) | ~np.isfinite(bound)] = np.inf
         return value, bound
 
     def sign(self) -> np.ndarray:
@@ -523,29 +514,121 @@ class RadicalArray:
         return f"RadicalArray(shape={self.shape}, slots={self.slots})"
 
 
-def _safe_sqrt(r: int) -> float:
-    try:
-        return float(r) ** 0.5
-    except OverflowError:
-        return float("inf")
-
-
-def _safe_ratio(n: int, d: int) -> float:
+def _ratio(n: int, d: int) -> float:
+    """n / d correctly rounded (CPython's int / int), +-inf beyond float64."""
     try:
         return n / d
     except OverflowError:
         return float("inf") if n > 0 else float("-inf")
 
 
-def _rational_slot_first(num: np.ndarray, rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """After multiplying by sqrt(r), a row's rational slot may have moved: put radicand 1 in slot 0."""
-    slots, rows = rad.shape
-    new_num = np.zeros((slots + 1, *num.shape[1:]), dtype=object)
-    new_rad = np.zeros((slots + 1, rows), dtype=object)
-    new_rad[0] = 1
-    for t in range(slots):
-        rational = rad[t] == 1
-        new_num[0][rational] += num[t][rational]
-        new_num[t + 1][~rational] = num[t][~rational]
-        new_rad[t + 1] = np.where(rational, 0, rad[t])
-    return new_num, new_rad
+def _root(r: int) -> float:
+    """sqrt(fl(r)), inf for a radicand beyond float64 (0 for an unused slot)."""
+    try:
+        return float(r) ** 0.5
+    except OverflowError:
+        return float("inf")
+
+
+_ratios = np.frompyfunc(_ratio, 2, 1)
+_roots = np.frompyfunc(_root, 1, 1)
+
+
+_PAIRWISE_SLOTS = 6
+
+
+def _merged_slots(num: np.ndarray, rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slots with each row's radicands distinct, its unused and emptied slots last (radicand 0), slot 0
+    rational; a radicand 1 outside slot 0 is folded into slot 0."""
+    rad = rad.copy()
+    rad[0] = 1
+    rad[1:][~np.any(num[1:] != 0, axis=2)] = 0
+    slots = num.shape[0]
+    if slots - 1 <= _PAIRWISE_SLOTS:
+        clash = np.any(rad[1:] == 1)
+        for t in range(1, slots):
+            for u in range(t + 1, slots):
+                clash = clash or bool(np.any((rad[t] == rad[u]) & (rad[t] != 0)))
+        if not clash:
+            return _compacted(num, rad)
+    return _sorted_merge(num, rad)
+
+
+def _compacted(num: np.ndarray, rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Move each row's used radical slots to the front (stable), keeping slot 0 in place."""
+    if num.shape[0] <= 2 or not np.any(rad[1:] == 0):
+        return num, rad
+    order = np.argsort(rad[1:] == 0, axis=0, kind="stable")
+    rad = rad.copy()
+    rad[1:] = np.take_along_axis(rad[1:], order, axis=0)
+    num = num.copy()
+    num[1:] = np.take_along_axis(num[1:], order[:, :, None], axis=0)
+    return num, rad
+
+
+def _sorted_merge(num: np.ndarray, rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the slots of a row that hold the same radicand: sort (row, radicand) pairs, add runs with one
+    segment sum, and scatter the surviving runs back by their rank within the row."""
+    slots, rows, cols = num.shape
+    values, ids = np.unique(rad.ravel(), return_inverse=True)  # 0 < 1 < every radicand
+    ids = ids.reshape(slots, rows).astype(np.int64)
+    unused = values[ids] == 0
+    ids[unused] = len(values)  # unused slots sort last
+    order = np.argsort(ids, axis=0, kind="stable").T  # (rows, slots)
+    sorted_ids = np.take_along_axis(ids.T, order, axis=1)
+    flat_num = num.transpose(1, 0, 2)[np.arange(rows)[:, None], order].reshape(rows * slots, cols)
+    flat_ids = sorted_ids.reshape(-1)
+    row_of = np.repeat(np.arange(rows), slots)
+    starts = np.nonzero(np.r_[True, (flat_ids[1:] != flat_ids[:-1]) | (row_of[1:] != row_of[:-1])])[0]
+    sums = segment_totals(flat_num, starts, axis=0)
+    run_rows, run_ids = row_of[starts], flat_ids[starts]
+    rational = values[np.minimum(run_ids, len(values) - 1)] == 1
+    keep = (run_ids != len(values)) & (rational | np.any(sums != 0, axis=1))
+    sums, run_rows, run_ids = sums[keep], run_rows[keep], run_ids[keep]
+    first = np.searchsorted(run_rows, np.arange(rows))
+    rank = np.arange(len(run_rows)) - first[run_rows]
+    width = int(rank.max()) + 1 if len(rank) else 1
+    out_num = np.zeros((width, rows, cols), dtype=sums.dtype)
+    out_rad = np.zeros((width, rows), dtype=object)
+    out_num[rank, run_rows] = sums
+    out_rad[rank, run_rows] = values[run_ids]
+    out_rad[0] = 1
+    return out_num, out_rad
+
+
+def _product_class(r1: int, r2: int) -> tuple[int, int, int]:
+    if r1 == 0 or r2 == 0:
+        return 0, 0, 1
+    if r1 == 1:
+        return r2, 1, 1
+    if r2 == 1:
+        return r1, 1, 1
+    return radical_product(r1, r2)
+
+
+_product_classes = np.frompyfunc(_product_class, 2, 3)
+
+
+def _radical_products(terms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Slots for sum over terms of product * sqrt(r1) * sqrt(r2), per row (r1, r2 per-row radicands).
+
+    With sqrt(r1) sqrt(r2) = (a/b) sqrt(rep), a row's terms share the denominator L = lcm of their b:
+    returns (numerators, radicands, L per row) with slot 0 rational (every rep = 1 is added there); the
+    constructor merges equal radicands."""
+    rows, cols = terms[0][0].shape
+    classes = [_product_classes(r1, r2) if rows else (r1, r1, r1) for _, r1, r2 in terms]
+    common = np.ones(rows, dtype=object)
+    for _, _, b in classes:
+        if np.any(b != 1):
+            common = np.lcm(common, b)
+    num = np.zeros((len(terms) + 1, rows, cols), dtype=object)
+    rad = np.zeros((len(terms) + 1, rows), dtype=object)
+    rad[0] = 1
+    for t, ((product, _, _), (rep, a, b)) in enumerate(zip(terms, classes, strict=True), start=1):
+        num[t] = _objects(times(product, (a * (common // b))[:, None]))
+        rational = rep == 1
+        if rational.any():
+            num[0][rational] += num[t][rational]
+            num[t][rational] = 0
+        rad[t] = np.where(rational, 0, rep)
+    return num, rad, common

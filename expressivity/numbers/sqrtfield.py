@@ -1,8 +1,8 @@
 """Scalars of the square-root field and the two exact primitives everything else rests on.
 
-An element is x = sum_r q_r * sqrt(r) over distinct square-free integers r >= 1 with rational q_r.
-Square roots of distinct square-free integers are linearly independent over Q (Besicovitch 1940), so
-this canonical form decides equality exactly: x = 0 iff every q_r = 0. The sign of a non-zero element is
+An element is x = sum_r q_r * sqrt(r) with rational q_r over distinct radicands r: 1 and representatives
+of square classes (`radicands`). Their square roots are linearly independent over Q, so this canonical
+form decides equality exactly: x = 0 iff every q_r = 0. The sign of a non-zero element is
 settled by interval evaluation with integer square roots, doubling the precision until the interval
 excludes 0; that loop ends because the element is known to be non-zero.
 """
@@ -11,37 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fractions import Fraction
-from functools import lru_cache
 from math import gcd, isqrt
 
-import flint
-
-
-@lru_cache(maxsize=1 << 16)
-def squarefree_split(n: int) -> tuple[int, int]:
-    """Return (s, r) with n = s^2 * r and r square-free (n >= 1)."""
-    if n < 1:
-        raise ValueError(f"squarefree_split needs a positive integer, got {n}")
-    root = isqrt(n)
-    if root * root == n:
-        return root, 1
-    s, r = 1, 1
-    for prime, exponent in flint.fmpz(n).factor():
-        p = int(prime)
-        s *= p ** (exponent // 2)
-        if exponent % 2:
-            r *= p
-    return s, r
-
-
-def radical_product(r1: int, r2: int) -> tuple[int, int]:
-    """sqrt(r1) * sqrt(r2) = g * sqrt(r) for square-free r1, r2: returns (g, r) with g = gcd(r1, r2)."""
-    g = gcd(r1, r2)
-    return g, (r1 // g) * (r2 // g)
+from expressivity.numbers.radicands import radical_class, radical_product
 
 
 def sign_of_radical_sum(terms: Iterable[tuple[int, int]]) -> int:
-    """Certified sign of sum_t n_t * sqrt(r_t) for integers n_t and distinct square-free r_t >= 1.
+    """Certified sign of sum_t n_t * sqrt(r_t) for integers n_t and distinct representatives r_t >= 1.
 
     Zero iff every n_t is zero (linear independence); otherwise interval evaluation at 2^k-scaled
     precision: floor(sqrt(r * 4^k)) <= sqrt(r) * 2^k < floor(...) + 1.
@@ -81,11 +57,12 @@ class SqrtNumber:
 
     def __init__(self, value: int | Fraction | dict[int, Fraction] = 0) -> None:
         if isinstance(value, dict):
-            # Canonical form: radicands square-free (sqrt 8 = 2 sqrt 2), merged, zero terms dropped.
+            # Canonical form: radicands are class representatives (sqrt 8 = 2 sqrt 2), merged, zero
+            # terms dropped.
             merged: dict[int, Fraction] = {}
             for r, q in value.items():
-                s, root = squarefree_split(int(r))
-                merged[root] = merged.get(root, Fraction(0)) + s * Fraction(q)
+                rep, a, b = radical_class(int(r))
+                merged[rep] = merged.get(rep, Fraction(0)) + Fraction(a, b) * Fraction(q)
             terms = {r: q for r, q in merged.items() if q != 0}
         else:
             q = Fraction(value)
@@ -100,8 +77,8 @@ class SqrtNumber:
             raise ValueError(f"square root of negative {q}")
         if q == 0:
             return cls(0)
-        s, r = squarefree_split(q.numerator * q.denominator)
-        return cls({r: Fraction(s, q.denominator)})
+        rep, a, b = radical_class(q.numerator * q.denominator)
+        return cls({rep: Fraction(a, b * q.denominator)})
 
     @property
     def terms(self) -> dict[int, Fraction]:
@@ -163,8 +140,8 @@ class SqrtNumber:
         terms: dict[int, Fraction] = {}
         for r1, q1 in self._terms.items():
             for r2, q2 in other._terms.items():
-                g, r = radical_product(r1, r2)
-                terms[r] = terms.get(r, Fraction(0)) + q1 * q2 * g
+                r, a, b = radical_product(r1, r2)
+                terms[r] = terms.get(r, Fraction(0)) + q1 * q2 * Fraction(a, b)
         return SqrtNumber(terms)
 
     __rmul__ = __mul__
