@@ -37,6 +37,7 @@ from expressivity.numbers.radical_array import (
 from expressivity.numbers.sqrtfield import SqrtNumber
 
 _U = 2.0**-53
+_ETA = 2.0**-1074  # the smallest subnormal: the absolute error of a rounding in the subnormal range
 _HASH_JOIN_MIN_PAIRS_PER_ROW = 8
 
 
@@ -114,10 +115,11 @@ class ExactBackend:
 
 
 def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:
-    """Row shadows x_hat and row error norms ||x - x_hat|| (upper bounds)."""
+    """Row shadows x_hat and row error 1-norms ||x - x_hat||_1 (upper bounds; float sums of
+    non-negative terms, inflated for their own rounding)."""
     value, bound = x.to_float()
-    # ||e||_2 <= ||e||_1; the 2-norm would square bounds below 1e-154 into 0 and lose them.
-    return value, bound.sum(axis=1) * (1 + (bound.shape[1] + 4) * _U)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return value, bound.sum(axis=1) * (1 + (bound.shape[1] + 4) * _U)
 
 
 def tie_sets(q: RadicalArray, k: RadicalArray, mask: str, hash_join: bool = True) -> TieSets:
@@ -211,10 +213,13 @@ def _dense_ties(q: RadicalArray, k: RadicalArray, mask: str, rows: np.ndarray, h
     """Tie sets of the given rows as a boolean (len(rows), N) block, by certified float shadows and exact
     comparison of the surviving candidates.
 
-    With shadows q^, k^ and error norms e_i >= ||q_i - q^_i||, f_j >= ||k_j - k^_j||, Cauchy-Schwarz and
-    the dot-product rounding bound gamma_d give |s_ij - fl(q^_i . k^_j)| <= B_i, where
-    B_i = ||q^_i|| (gamma_d max_j ||k^_j|| + max_j f_j) + e_i (max_j ||k^_j|| + max_j f_j), inflated for
-    the rounding of B itself. So only j with fl-score >= max_j fl-score - 2 B_i can be maximal.
+    With shadows q^, k^, error bounds e_i >= ||q_i - q^_i||_1 and f >= max_j ||k_j - k^_j||_inf, and
+    K = max_j ||k^_j||_inf, the score error splits as (q - q^).k + q^.(k - k^) + (q^.k^ - fl(q^.k^)), so
+        |s_ij - fl(q^_i . k^_j)| <= B_i = e_i (K + f) + ||q^_i||_1 (f + gamma_d K) + d eta,
+    where gamma_d bounds the rounding of a length-d dot product in any order and d eta the underflow of
+    its products (eta = 2^-1074); B is inflated for its own rounding, and the threshold max - 2 B_i is
+    rounded down. So only j with fl-score >= max_j fl-score - 2 B_i can be maximal. 1-norms, not
+    2-norms: squaring would flush shadows below 1e-154 to 0.
     A row whose query is exactly zero scores 0 everywhere: its tie set is the visible set, no search.
     Rows left with several candidates try the hash-join path first (`hash_join`; only when they have
     many candidates on average, since hashing the keys costs O(N)), then exact comparison.
@@ -226,16 +231,16 @@ def _dense_ties(q: RadicalArray, k: RadicalArray, mask: str, rows: np.ndarray, h
     visible = visible_rows(mask, rows, size)
     with np.errstate(invalid="ignore", over="ignore"):  # inf and nan are dealt with below
         scores = q_hat @ k_hat.T
-        q_norm = np.sqrt((q_hat * q_hat).sum(axis=1))
-        k_norm = np.sqrt((k_hat * k_hat).sum(axis=1)).max(initial=0.0)
+        q_norm = np.abs(q_hat).sum(axis=1) * (1 + (dim + 2) * _U)
+        k_max = np.abs(k_hat).max(initial=0.0)
         k_err_max = k_err.max(initial=0.0)
         gamma = (dim + 2) * _U / (1 - (dim + 2) * _U)
-        bound = q_norm * (gamma * k_norm + k_err_max) + q_err * (k_norm + k_err_max)
-        bound = bound * (1 + 8 * (dim + 4) * _U)
+        bound = q_err * (k_max + k_err_max) + q_norm * (k_err_max + gamma * k_max) + dim * _ETA
+        bound = bound * (1 + 2.0**-40) + 8 * _ETA
         bound[~np.isfinite(bound)] = np.inf
         scores[~visible] = -np.inf
         best = scores.max(axis=1, initial=-np.inf)
-        threshold = best - 2 * bound - 1e-300
+        threshold = np.nextafter(best - 2 * bound, -np.inf)
         candidates = visible & (scores >= threshold[:, None])
     # A shadow too large for float64 (inf, or nan from inf - inf) decides nothing: all visible j go exact.
     overflow = ~np.isfinite(threshold) & (best != -np.inf)
@@ -329,26 +334,30 @@ def _hash_join_ties(
 def _exact_ties(
     q: RadicalArray, k: RadicalArray, candidates: np.ndarray, shadow: np.ndarray, rows: np.ndarray
 ) -> np.ndarray:
-    """Among each row's candidates, the exact maxima of q_i . k_j."""
+    """Among each row's candidates, the exact maxima of q_i . k_j, by a tournament.
+
+    Each row keeps a running exact maximum and compares it with its next candidate (all rows at once,
+    one exact sign per row per step): c - 1 comparisons for c candidates, so N^2 for a whole N x N
+    block of near-ties, never more. Candidates are visited in decreasing shadow order, so the running
+    maximum is usually right from the start. The tie set is then the candidates exactly equal to the
+    maximum (a zero test on canonical forms, no sign needed).
+    """
     local, cols = np.nonzero(candidates)
-    pair_rows = rows[local]
-    exact = (q.take_rows(pair_rows) * k.take_rows(cols)).sum_cols()
-    starts = np.searchsorted(local, np.arange(len(rows)))
-    pair_shadow = shadow[local, cols]
-    order = np.lexsort((-pair_shadow, local))
-    best = order[starts]
-    while True:
-        diff = exact - exact.take_rows(best[local])
-        signs = diff.sign()[:, 0]
-        above = signs > 0
-        if not above.any():
-            break
-        for r in np.unique(local[above]):
-            members = np.nonzero((local == r) & above)[0]
-            best[r] = members[np.argmax(pair_shadow[members])]
+    order = np.lexsort((-shadow[local, cols], local))
+    local, cols = local[order], cols[order]
+    exact = (q.take_rows(rows[local]) * k.take_rows(cols)).sum_cols()
+    counts = np.bincount(local, minlength=len(rows))
+    starts = np.zeros(len(rows), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    best = starts.copy()
+    for step in range(1, int(counts.max(initial=0))):
+        active = np.nonzero(counts > step)[0]
+        challenger = starts[active] + step
+        above = (exact.take_rows(challenger) - exact.take_rows(best[active])).sign()[:, 0] > 0
+        best[active[above]] = challenger[above]
+    equal = (exact - exact.take_rows(best[local])).is_zero()[:, 0]
     out = np.zeros_like(candidates)
-    keep = signs == 0
-    out[local[keep], cols[keep]] = True
+    out[local[equal], cols[equal]] = True
     return out
 
 
