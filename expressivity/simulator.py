@@ -9,13 +9,14 @@ coordinate, position and iteration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from expressivity.backends import Backend, CompiledMatrix, SimulationError, get_backend
+from expressivity.backends import Backend, CompiledMatrix, SimulationError, TieSets, get_backend
 from expressivity.model import FFN, Head, Layer, Model
 from expressivity.trace import Step, Trace
 
@@ -37,12 +38,15 @@ class _CompiledHead(_Sublayer):
     uniform: bool
     kind = "head"
 
-    def apply(self, backend: Backend, z: Any) -> tuple[Any, Any]:
-        """(mean of V z over each tie set, the tie sets)."""
+    def apply(self, backend: Backend, z: Any, block: int | None = None) -> tuple[Any, Any]:
+        """(mean of V z over each tie set, the tie sets); with `block`, the rows are words of `block`
+        positions each and attention stays within a word."""
         q = backend.linear(z, self.query, None)
         k = backend.linear(z, self.key, None)
         v = backend.linear(z, self.value, None)
-        return backend.attend(q, k, v, self.mask, self.uniform)
+        if block is None:
+            return backend.attend(q, k, v, self.mask, self.uniform)
+        return backend.attend(q, k, v, self.mask, self.uniform, block=block)
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class _CompiledFFN(_Sublayer):
     b2: CompiledMatrix | None
     kind = "ffn"
 
-    def apply(self, backend: Backend, z: Any) -> tuple[Any, None]:
+    def apply(self, backend: Backend, z: Any, block: int | None = None) -> tuple[Any, None]:
         """(W2 ReLU(W1 z + b1) + b2, no tie sets)."""
         hidden = backend.relu(backend.linear(z, self.w1, self.b1))
         return backend.linear(hidden, self.w2, self.b2), None
@@ -119,19 +123,60 @@ class Simulator:
         record: bool = True,
     ) -> Trace:
         """Run on `word`. `record=False` keeps only the final residual (tie sets are still kept)."""
+        return self._run([word], get_backend(backend), check_scratch, record)[0]
+
+    def run_batch(
+        self,
+        words: Sequence[str],
+        backend: str | Backend = "exact",
+        check_scratch: bool | None = None,
+        record: bool = True,
+    ) -> list[Trace]:
+        """One trace per word, equal to `run` on each word, for words of one length.
+
+        On a backend that runs batches (`batched`, the exact one) the words go through the model in one
+        pass: their positions are stacked into one array, so every sublayer is one call for all words,
+        and attention stays within each word. A run that stops names the word (its index in `words`).
+        Other backends run the words one by one.
+        """
+        words = list(words)
+        if len({len(word) for word in words}) > 1:
+            raise ValueError("run_batch needs words of one length; group them by length first")
+        if not words:
+            return []
+        engine = get_backend(backend)
+        if not getattr(engine, "batched", False):
+            return [self.run(word, backend, check_scratch, record) for word in words]
+        return self._run(words, engine, check_scratch, record)
+
+    def _run(
+        self, words: list[str], backend: Backend, check_scratch: bool | None, record: bool
+    ) -> list[Trace]:
+        """The words stacked position-wise (word b holds rows b*N .. b*N + N - 1); block = N when there
+        is more than one word, else None (a plain run)."""
         model = self.model
-        backend = get_backend(backend)
         if check_scratch is None:
             check_scratch = backend.name == "exact"
-        tokens = model.tokens(word)
-        loops = model.loops(model.size(len(word)))
-        token_kinds = np.array([self._kind_index[kind] for kind in tokens], dtype=np.intp)
+        all_tokens = [model.tokens(word) for word in words]
+        size = len(all_tokens[0])
+        block = size if len(words) > 1 else None
+        loops = model.loops(model.size(len(words[0])))
+        token_kinds = np.array(
+            [self._kind_index[kind] for tokens in all_tokens for kind in tokens], dtype=np.intp
+        )
         key = (backend.name, getattr(backend, "bits", None))
         if key not in self._kind_tables:
             self._kind_tables[key] = backend.kind_table(self._kind_rows)
         h = backend.embed(self._kind_tables[key], token_kinds)
-        trace = Trace(model.name, backend, word, tokens, model.labels, loops)
-        trace.steps.append(Step("embed", 0, "embedding", None, h))
+        batch = _Batch(
+            backend,
+            block,
+            [
+                Trace(model.name, backend, w, t, model.labels, loops)
+                for w, t in zip(words, all_tokens, strict=True)
+            ],
+        )
+        batch.record(Step("embed", 0, "embedding", None, None), h)
         for section, layers in self._sections:
             repeats = loops if section == "block" else 1
             for iteration in range(repeats):
@@ -139,57 +184,93 @@ class Simulator:
                 for number, (heads, ffns) in enumerate(layers):
                     for sublayer, subs in (("attention", heads), ("ffn", ffns)):
                         step = Step(section, number, sublayer, loop_index, None)
-                        h = self._sublayer(backend, h, subs, step, trace, record)
-                    trace.layers_run += 1
+                        h = self._sublayer(backend, h, subs, step, batch, record)
+                    for trace in batch.traces:
+                        trace.layers_run += 1
                 if section == "block" and check_scratch and len(self._scratch):
-                    self._check_scratch(backend, h, iteration)
+                    self._check_scratch(backend, h, iteration, block)
         if not record:
-            trace.steps.append(Step("final", 0, "residual", None, h))
-        last = len(tokens) - 1
+            batch.record(Step("final", 0, "residual", None, None), h)
+        for b, trace in enumerate(batch.traces):
+            self._read_out(backend, h, b * size, trace)
+        return batch.traces
+
+    def _read_out(self, backend: Backend, h: Any, offset: int, trace: Trace) -> None:
+        """The readout symbol and the output taps of the word whose positions start at row `offset`."""
+        model = self.model
+        positions = len(trace.tokens)
         if self._unembedding is not None:
-            best, scores = backend.readout(h, last, self._unembedding)
+            best, scores = backend.readout(h, offset + positions - 1, self._unembedding)
             trace.symbol = model.symbols[best]
             trace.readout_scores = scores
         for tap in model.outputs:
-            position = tap.position if tap.position >= 0 else len(tokens) + tap.position
-            if not 0 <= position < len(tokens):
+            position = tap.position if tap.position >= 0 else positions + tap.position
+            if not 0 <= position < positions:
                 where = f"output {tap.name!r} reads position {tap.position}"
-                raise SimulationError(f"{where}, but the run has {len(tokens)} positions")
-            trace.outputs[tap.name] = int(backend.exceeds_half(h, position, self._index[tap.label]))
-        return trace
+                raise SimulationError(f"{where}, but the run has {positions} positions")
+            trace.outputs[tap.name] = int(backend.exceeds_half(h, offset + position, self._index[tap.label]))
 
-    def _sublayer(self, backend, h, subs, step: Step, trace: Trace, record: bool):
+    def _sublayer(self, backend, h, subs, step: Step, batch: _Batch, record: bool):
         """Every sublayer in `subs` reads the same h through its view; their outputs are added together."""
         if not subs:
             return h
         updates = []
         for sub in subs:
             try:
-                z = backend.view(h, sub.groups, sub.centre)
+                if batch.block is None:
+                    z = backend.view(h, sub.groups, sub.centre)
+                else:
+                    z = backend.view(h, sub.groups, sub.centre, block=batch.block)
             except SimulationError as err:
                 loop = "" if step.iteration is None else f"[{step.iteration}]"
                 place = f"{step.section}{loop} layer {step.layer} {sub.kind} {sub.name!r}"
                 raise SimulationError(f"{place}: {err}") from None
-            out, ties = sub.apply(backend, z)
+            out, ties = sub.apply(backend, z, batch.block)
             if ties is not None:
-                trace.ties[(step.name, sub.name)] = ties
+                batch.add_ties((step.name, sub.name), ties)
             updates.append((sub.writes, out))
         for writes, out in updates:
             h = backend.scatter_add(h, writes, out)
         if record:
-            trace.steps.append(Step(step.section, step.layer, step.sublayer, step.iteration, h))
+            batch.record(step, h)
         return h
 
-    def _check_scratch(self, backend, h, iteration: int) -> None:
+    def _check_scratch(self, backend, h, iteration: int, block: int | None) -> None:
         for c in self._scratch:
             dirty = np.nonzero(~backend.column_is_zero(h, int(c)))[0]
             if dirty.size:
                 label = self.model.labels[c]
                 value = backend.column(h, int(c))[dirty[0]]
+                row = int(dirty[0])
+                where = f"position {row}" if block is None else f"word {row // block}: position {row % block}"
                 raise SimulationError(
-                    f"scratch coordinate {label!r} is {value} (not 0) at position {dirty[0]} "
+                    f"scratch coordinate {label!r} is {value} (not 0) at {where} "
                     f"after loop iteration {iteration}"
                 )
+
+
+class _Batch:
+    """The traces of one pass and how to cut a stacked array (or tie sets) into one part per word."""
+
+    def __init__(self, backend: Backend, block: int | None, traces: list[Trace]) -> None:
+        self.backend = backend
+        self.block = block
+        self.traces = traces
+
+    def record(self, step: Step, h: Any) -> None:
+        if self.block is None:
+            self.traces[0].steps.append(replace(step, residual=h))
+            return
+        for b, trace in enumerate(self.traces):
+            rows = np.arange(b * self.block, (b + 1) * self.block)
+            trace.steps.append(replace(step, residual=self.backend.take_rows(h, rows)))
+
+    def add_ties(self, key: tuple[str, str], ties: TieSets) -> None:
+        if self.block is None:
+            self.traces[0].ties[key] = ties
+            return
+        for b, trace in enumerate(self.traces):
+            trace.ties[key] = ties.part(b * self.block, self.block)
 
 
 def run(model: Model, word: str, backend: str | Backend = "exact", **options: Any) -> Trace:

@@ -37,6 +37,16 @@ class CompiledMatrix:
         return cls(num, den, tuple(tuple(row) for row in rows))
 
     @cached_property
+    def largest(self) -> int:
+        """max |num| (0 for an empty matrix)."""
+        return max((abs(int(x)) for x in self.num.flat), default=0)
+
+    @cached_property
+    def compact(self) -> np.ndarray:
+        """The numerators as int64 when they fit (cheaper products), else the Python-int array."""
+        return self.num.astype(np.int64) if self.largest < 2**62 else self.num
+
+    @cached_property
     def floats(self) -> np.ndarray:
         return np.array([[float(x) for x in row] for row in self.values], dtype=np.float64).reshape(
             self.num.shape
@@ -77,6 +87,15 @@ class TieSets:
 
     def as_lists(self) -> list[list[int]]:
         return [self.of(i).tolist() for i in range(self.size)]
+
+    def part(self, start: int, size: int) -> TieSets:
+        """The tie sets of positions start .. start + size - 1 of a batched run, as positions of their
+        own word (ties never cross words, so every index is in the same range)."""
+        if self.indices is None:
+            return TieSets(self.mask, size)
+        indptr = self.indptr[start : start + size + 1]
+        indices = self.indices[indptr[0] : indptr[-1]] - start
+        return TieSets(self.mask, size, indptr - indptr[0], indices)
 
     @classmethod
     def from_matrix(cls, mask: str, ties: np.ndarray) -> TieSets:

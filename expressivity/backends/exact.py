@@ -45,6 +45,7 @@ class ExactBackend:
     """One instance per run (`get_backend` makes a new one), so its view cache lives for one run."""
 
     name = "exact"
+    batched = True  # `Simulator.run_batch` stacks words into one pass (`attend`'s block)
 
     def __init__(self) -> None:
         # norm group columns -> (the group's cells, their normalisation); a group whose cells did not
@@ -57,7 +58,11 @@ class ExactBackend:
     def embed(self, table: RadicalArray, tokens: np.ndarray) -> RadicalArray:
         return table.take_rows(tokens)
 
-    def view(self, h: RadicalArray, groups: Sequence[np.ndarray], centre: bool) -> RadicalArray:
+    def view(
+        self, h: RadicalArray, groups: Sequence[np.ndarray], centre: bool, block: int | None = None
+    ) -> RadicalArray:
+        """The normalised groups side by side; `block` (a batched run) only changes how an error names
+        the row: word row // block, position row % block."""
         parts = []
         for k, columns in enumerate(groups):
             cells = h.take_cols(columns)
@@ -69,13 +74,18 @@ class ExactBackend:
             try:
                 normalised = cells.normalise(centre=centre)
             except NestedRadicalError as err:
-                raise SimulationError(f"norm group {k}: position {err.row}: {err}") from None
+                where = (
+                    f"position {err.row}"
+                    if block is None
+                    else f"word {err.row // block}: position {err.row % block}"
+                )
+                raise SimulationError(f"norm group {k}: {where}: {err}") from None
             self._normalised[key] = (cells, normalised)
             parts.append(normalised)
         return parts[0] if len(parts) == 1 else RadicalArray.concat_cols(parts)
 
     def linear(self, z: RadicalArray, weights: CompiledMatrix, bias: CompiledMatrix | None) -> RadicalArray:
-        out = z.matmul(weights.num, weights.den)
+        out = z.matmul(weights.compact, weights.den, weights.largest)
         return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
 
     def relu(self, x: RadicalArray) -> RadicalArray:
@@ -88,13 +98,31 @@ class ExactBackend:
         return h + RadicalArray(num, delta.rad.copy(), delta.den.copy(), canonical=True)
 
     def attend(
-        self, q: RadicalArray, k: RadicalArray, v: RadicalArray, mask: str, uniform: bool
+        self,
+        q: RadicalArray,
+        k: RadicalArray,
+        v: RadicalArray,
+        mask: str,
+        uniform: bool,
+        block: int | None = None,
     ) -> tuple[RadicalArray, TieSets]:
+        """Means of v over the tie sets. With `block` the rows are words of `block` positions and a
+        position sees only its own word; when every word has the same queries and keys (a head that
+        reads only what the input does not change, such as a circuit's wiring), the tie sets of the
+        first word serve all of them."""
         size = q.shape[0]
         if uniform:
-            return visible_means(v, mask), TieSets(mask, size)
-        ties = tie_sets(q, k, mask)
+            return visible_means(v, mask, block), TieSets(mask, size)
+        if block is not None and _same_in_every_block(RadicalArray.concat_cols([q, k]), block):
+            first = np.arange(block)
+            ties = _repeated(tie_sets(q.take_rows(first), k.take_rows(first), mask), size // block)
+        else:
+            ties = tie_sets(q, k, mask, block=block)
         return segment_means(v, ties.indptr, ties.indices), ties
+
+    def take_rows(self, h: RadicalArray, rows: np.ndarray) -> RadicalArray:
+        """The given rows (a word's part of a batched run)."""
+        return h.take_rows(rows)
 
     def column(self, h: RadicalArray, c: int) -> list[SqrtNumber]:
         return [h.entry(i, c) for i in range(h.shape[0])]
@@ -122,23 +150,54 @@ def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:
         return value, bound.sum(axis=1) * (1 + (bound.shape[1] + 4) * _U)
 
 
-def tie_sets(q: RadicalArray, k: RadicalArray, mask: str, hash_join: bool = True) -> TieSets:
-    """Exact argmax sets of s_ij = q_i . k_j over the visible j.
+def _same_in_every_block(x: RadicalArray, block: int) -> bool:
+    """Whether rows b * block + i are equal vectors for every word b and position i."""
+    classes = equal_row_classes(x).reshape(-1, block)
+    return bool(np.all(classes == classes[:1]))
+
+
+def _repeated(ties: TieSets, words: int) -> TieSets:
+    """The tie sets of one word, repeated for `words` words stacked position-wise."""
+    size, count = ties.size, len(ties.indices)
+    indptr = np.concatenate([ties.indptr[:-1] + b * count for b in range(words)] + [[words * count]])
+    indices = np.concatenate([ties.indices + b * size for b in range(words)])
+    return TieSets(ties.mask, size * words, indptr.astype(np.int64), indices.astype(np.int64))
+
+
+def tie_sets(
+    q: RadicalArray, k: RadicalArray, mask: str, hash_join: bool = True, block: int | None = None
+) -> TieSets:
+    """Exact argmax sets of s_ij = q_i . k_j over the visible j (within the row's own block of `block`
+    rows when given: a batched run).
 
     With `hash_join`, rows are first tried by the O(N log N) lookup of `_lookup_ties` (queries equal to a
     key, all keys of one norm); the rows it cannot settle, or all rows without `hash_join`, go to
     `_dense_ties`, which compares float shadows with certified bounds and then exact values.
     """
     size = q.shape[0]
+    block = block or size
     if hash_join and size:
-        found = _lookup_ties(q, k, mask)
+        found = _lookup_ties(q, k, mask, block)
         if found is not None:
             solved, indptr, indices = found
             if solved.all():
                 return TieSets(mask, size, indptr, indices)
             rows = np.nonzero(~solved)[0]
-            return _merge(mask, solved, indptr, indices, rows, _dense_ties(q, k, mask, rows, hash_join))
-    return TieSets.from_matrix(mask, _dense_ties(q, k, mask, np.arange(size), hash_join))
+            dense = _dense_ties(q, k, mask, rows, hash_join, block)
+            return _merge(mask, solved, indptr, indices, rows, dense)
+    return TieSets.from_matrix(mask, _dense_ties(q, k, mask, np.arange(size), hash_join, block))
+
+
+def _visible(mask: str, rows: np.ndarray, size: int, block: int) -> np.ndarray:
+    """Visible (row, column) pairs: `visible_rows` within the row's own block of `block` rows."""
+    if block == size:
+        return visible_rows(mask, rows, size)
+    start = (rows // block) * block
+    local = visible_rows(mask, rows - start, block)
+    out = np.zeros((len(rows), size), dtype=bool)
+    columns = start[:, None] + np.arange(block)[None, :]
+    np.put_along_axis(out, columns, local, axis=1)
+    return out
 
 
 def _merge(
@@ -172,7 +231,7 @@ def _largest_squared_norm(k: RadicalArray) -> RadicalArray | None:
 
 
 def _lookup_ties(
-    q: RadicalArray, k: RadicalArray, mask: str
+    q: RadicalArray, k: RadicalArray, mask: str, block: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The tie sets of rows whose query equals some visible key and has the largest key norm c (the usual
     case: hashes and ids, which are unit vectors; keys of smaller norm, such as a zero key at BOS, are
@@ -195,9 +254,10 @@ def _lookup_ties(
     composite = key_class * (size + 1) + position
     order = np.argsort(composite, kind="stable")
     sorted_composite = composite[order]
-    starts = np.searchsorted(sorted_composite, query_class * (size + 1), side="left")
+    first = (position // block) * block  # a row sees only its own block (a batched run)
+    starts = np.searchsorted(sorted_composite, query_class * (size + 1) + first, side="left")
     if mask == "unmasked":
-        ends = np.searchsorted(sorted_composite, query_class * (size + 1) + size, side="right")
+        ends = np.searchsorted(sorted_composite, query_class * (size + 1) + first + block - 1, side="right")
     else:
         side = "right" if mask == "causal" else "left"
         ends = np.searchsorted(sorted_composite, query_class * (size + 1) + position, side=side)
@@ -209,7 +269,9 @@ def _lookup_ties(
     return solved, indptr, order[offsets].astype(np.int64)
 
 
-def _dense_ties(q: RadicalArray, k: RadicalArray, mask: str, rows: np.ndarray, hash_join: bool) -> np.ndarray:
+def _dense_ties(
+    q: RadicalArray, k: RadicalArray, mask: str, rows: np.ndarray, hash_join: bool, block: int
+) -> np.ndarray:
     """Tie sets of the given rows as a boolean (len(rows), N) block, by certified float shadows and exact
     comparison of the surviving candidates.
 
@@ -228,7 +290,7 @@ def _dense_ties(q: RadicalArray, k: RadicalArray, mask: str, rows: np.ndarray, h
     q = q.take_rows(rows)
     q_hat, q_err = _shadow(q)
     k_hat, k_err = _shadow(k)
-    visible = visible_rows(mask, rows, size)
+    visible = _visible(mask, rows, size, block)
     with np.errstate(invalid="ignore", over="ignore"):  # inf and nan are dealt with below
         scores = q_hat @ k_hat.T
         q_norm = np.abs(q_hat).sum(axis=1) * (1 + (dim + 2) * _U)
@@ -387,22 +449,26 @@ def _from_global(num: np.ndarray, radicands: np.ndarray, den: np.ndarray) -> Rad
     return RadicalArray(num, np.repeat(radicands[:, None], rows, axis=1), den)
 
 
-def visible_means(v: RadicalArray, mask: str) -> RadicalArray:
-    """Exact mean of v_j over the visible set J_i (0 where J_i is empty), by prefix sums."""
-    size = v.shape[0]
-    if size == 0:
+def visible_means(v: RadicalArray, mask: str, block: int | None = None) -> RadicalArray:
+    """Exact mean of v_j over the visible set J_i (0 where J_i is empty), by prefix sums; with `block`,
+    within each block of `block` rows (a batched run)."""
+    rows = v.shape[0]
+    if rows == 0:
         return v
+    size = block or rows
     num, radicands, den = _global_slots(v)
+    slots, cols = num.shape[0], num.shape[2]
+    num = num.reshape(slots, rows // size, size, cols)
     if mask == "unmasked":
-        sums = np.repeat(total(num, axis=1, keepdims=True), size, axis=1)
+        sums = np.repeat(total(num, axis=2, keepdims=True), size, axis=2)
         counts = np.full(size, size, dtype=object)
     else:
-        sums = running_total(num, axis=1)
+        sums = running_total(num, axis=2)
         counts = np.arange(1, size + 1, dtype=object)
         if mask == "strict":
-            sums = np.concatenate([np.zeros_like(sums[:, :1]), sums[:, :-1]], axis=1)
+            sums = np.concatenate([np.zeros_like(sums[:, :, :1]), sums[:, :, :-1]], axis=2)
             counts = np.concatenate([[1], counts[:-1]]).astype(object)
-    return _from_global(sums, radicands, counts * den)
+    return _from_global(sums.reshape(slots, rows, cols), radicands, np.tile(counts, rows // size) * den)
 
 
 def segment_means(v: RadicalArray, indptr: np.ndarray, indices: np.ndarray) -> RadicalArray:

@@ -81,9 +81,12 @@ def _int64(a: np.ndarray | int) -> np.ndarray | int:
     return a if a.dtype == np.int64 else a.astype(np.int64)
 
 
-def _narrow(num: np.ndarray, rational: bool) -> np.ndarray:
-    """Numerators as int64 when the array is rational and every value is below 2^62, else Python ints."""
-    if rational and num.size and _bound(num) < _INT_LIMIT:
+def _narrow(num: np.ndarray, check_objects: bool) -> np.ndarray:
+    """int64 numerators stay int64 (every producer bounded them); Python-int numerators become int64
+    when `check_objects` and every value is below 2^62 (bounding an object array costs a pass)."""
+    if num.dtype == np.int64:
+        return num
+    if check_objects and num.size and _bound(num) < _INT_LIMIT:
         return _int64(num)
     return _objects(num)
 
@@ -122,12 +125,13 @@ def _max_abs(a: np.ndarray) -> int:
     return int(max(abs(int(a.max())), abs(int(a.min()))))
 
 
-def int_matmul(a: np.ndarray, b: np.ndarray, as_object: bool = True) -> np.ndarray:
+def int_matmul(a: np.ndarray, b: np.ndarray, as_object: bool = True, b_max: int | None = None) -> np.ndarray:
     """Exact integer matrix product of object (or int) arrays, through float64 BLAS or int64 when the
     bound max|a| * max|b| * inner dimension proves every partial sum exact there. With as_object False
-    the result stays int64 when it fits."""
+    the result stays int64 when it fits. `b_max` is max|b| when the caller knows it (fixed weights)."""
     inner = a.shape[-1]
-    a_max, b_max = _max_abs(a), _max_abs(b)
+    a_max = _max_abs(a)
+    b_max = _max_abs(b) if b_max is None else b_max
     if a_max == 0 or b_max == 0:  # the bound is 0, yet the other factor may be too large for float64
         return np.zeros((*a.shape[:-1], *b.shape[1:]), dtype=object if as_object else np.int64)
     bound = a_max * b_max * max(inner, 1)
@@ -310,8 +314,7 @@ class RadicalArray:
         a, b = self._rescaled(den), other._rescaled(den)
         if self.slots == other.slots and np.array_equal(self.rad, other.rad):
             return RadicalArray(plus(a, b), self.rad.copy(), den)
-        a, b = _objects(a), _objects(b)
-        num = np.concatenate([a[:1] + b[:1], a[1:], b[1:]], axis=0)
+        num = np.concatenate([plus(a[:1], b[:1]), a[1:], b[1:]], axis=0)
         rad = np.concatenate([self.rad[:1], self.rad[1:], other.rad[1:]], axis=0)
         return RadicalArray(num, rad.copy(), den)
 
@@ -335,11 +338,13 @@ class RadicalArray:
         num, rad, den_factor = _radical_products(terms)
         return RadicalArray(num, rad, self.den * other.den * den_factor)
 
-    def matmul(self, weights_num: np.ndarray, weights_den: int = 1) -> RadicalArray:
-        """x @ (W_num / W_den)^T for an integer matrix W_num of shape (C_out, C)."""
-        w_t = _objects(np.asarray(weights_num)).T
-        rational = self.slots == 1
-        num = np.stack([int_matmul(self.num[t], w_t, as_object=not rational) for t in range(self.slots)])
+    def matmul(
+        self, weights_num: np.ndarray, weights_den: int = 1, weights_max: int | None = None
+    ) -> RadicalArray:
+        """x @ (W_num / W_den)^T for an integer matrix W_num of shape (C_out, C) (int64 or Python ints;
+        `weights_max` = max|W_num| when known). Numerators stay int64 where the bound allows."""
+        w_t = np.asarray(weights_num).T
+        num = np.stack([int_matmul(self.num[t], w_t, False, weights_max) for t in range(self.slots)])
         return RadicalArray(num, self.rad.copy(), self.den * int(weights_den))
 
     def add_row_vector(self, bias_num: np.ndarray, bias_den: int) -> RadicalArray:
@@ -388,7 +393,7 @@ class RadicalArray:
                 rational = rational.astype(object)
             rational[:, cols] = scaled[0]
             for t in range(1, part.slots):
-                block = np.zeros((rows, width), dtype=object)
+                block = np.zeros((rows, width), dtype=scaled.dtype)
                 block[:, cols] = scaled[t]
                 num_slots.append(block)
                 rad_slots.append(part.rad[t])
@@ -631,4 +636,4 @@ def _radical_products(terms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             num[0][rational] += num[t][rational]
             num[t][rational] = 0
         rad[t] = np.where(rational, 0, rep)
-    return num, rad, common
+    return _narrow(num, True), rad, common
