@@ -1,0 +1,81 @@
+"""`run_batch` against one-by-one runs: the same traces (every recorded residual, tie sets, readout,
+output taps), the same stop when a word cannot run, and the circuit evaluator's answers on a compiled
+circuit."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from expressivity.backends import SimulationError
+from expressivity.simulator import Simulator
+from expressivity.strategies import models
+
+
+def assert_same_trace(one, batched) -> None:
+    assert batched.word == one.word
+    assert [step.name for step in batched.steps] == [step.name for step in one.steps]
+    for a, b in zip(one.steps, batched.steps, strict=True):
+        assert b.residual.same_as(a.residual), a.name
+    assert {k: t.as_lists() for k, t in batched.ties.items()} == {
+        k: t.as_lists() for k, t in one.ties.items()
+    }
+    assert (batched.symbol, batched.readout_scores, batched.outputs) == (
+        one.symbol,
+        one.readout_scores,
+        one.outputs,
+    )
+    assert batched.layers_run == one.layers_run
+
+
+@given(models(), st.data())
+@settings(max_examples=40, deadline=None)
+def test_run_batch_equals_one_by_one(case, data):
+    model, word = case
+    words = [word, *data.draw(st.lists(st.text("ab", min_size=len(word), max_size=len(word)), max_size=3))]
+    simulator = Simulator(model)
+    try:
+        singles = [simulator.run(w) for w in words]
+    except SimulationError:
+        with pytest.raises(SimulationError, match="word " if len(words) > 1 else ""):
+            simulator.run_batch(words)
+        return
+    for one, batched in zip(singles, simulator.run_batch(words), strict=True):
+        assert_same_trace(one, batched)
+
+
+def test_run_batch_needs_one_length():
+    model, _ = models().example()
+    with pytest.raises(ValueError, match="one length"):
+        Simulator(model).run_batch(["a", "ab"])
+
+
+def test_run_batch_on_an_approximate_backend_runs_one_by_one():
+    model, word = models().example()
+    simulator = Simulator(model)
+    batched = simulator.run_batch([word, word], backend="float64")
+    assert [t.column(label) for label in model.labels for t in batched] == [
+        simulator.run(word, backend="float64").column(label) for label in model.labels for _ in range(2)
+    ]
+
+
+CIRCUITS = Path(__file__).resolve().parents[1] / "examples" / "circuits"
+
+
+def test_run_batch_on_a_compiled_circuit_matches_the_evaluator():
+    from circuits import evaluate
+    from circuits.io import read_circuit
+    from expressivity.compile.circuit import compile_circuit, input_word
+
+    path = CIRCUITS / "iscas85" / "c17.bench"
+    circuit = read_circuit(path)
+    compiled = compile_circuit(circuit)
+    rng = random.Random(1)
+    vectors = [[rng.randint(0, 1) for _ in circuit.inputs] for _ in range(6)]
+    traces = compiled.simulator.run_batch([input_word(compiled.inputs, v) for v in vectors], record=False)
+    for bits, trace in zip(vectors, traces, strict=True):
+        assert trace.outputs == evaluate(circuit, bits)
