@@ -6,15 +6,20 @@ head's tie set is decided in stages that never trust a float:
 1. lookup: a row whose query equals some visible key of the largest key norm ties exactly with the keys
    equal to it (Cauchy-Schwarz); rows are grouped by their canonical forms, O(N log N), no N x N work;
 2. for the other rows, a float64 *shadow* of the scores with a rigorous per-row error bound B_i
-   (Cauchy-Schwarz on the shadows' own error bounds plus the gamma_d bound of a length-d dot product)
-   discards every j whose shadow score is below max_j shadow - 2 B_i: those cannot be maximal. A row
-   with one candidate is done; a row whose query is exactly zero ties over its whole visible set;
+   (the shadows' own error bounds, the gamma_d bound of a length-d dot product, and the absolute error
+   of results in the subnormal range) discards every j whose shadow score is below
+   max_j shadow - 2 B_i: those cannot be maximal. A row with one candidate is done; a row whose query
+   is exactly zero ties over its whole visible set; a shadow beyond float64 decides nothing;
 3. rows with many candidates try the hash-join: when all keys have the same norm, a key that attains
    Cauchy-Schwarz equality with the query (checked exactly) ties with exactly the keys equal to it;
-4. the remaining candidates are compared exactly.
+4. the remaining candidates go to a tournament: each row keeps its running exact maximum and compares
+   it with one candidate at a time, so c candidates cost c - 1 exact comparisons.
 
 Heads whose scores are all zero by construction (Q = 0 or K = 0) average over the visible set by exact
 prefix sums. Means over tie sets are integer segment sums over a radical basis shared by the rows.
+A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and `view` take the block
+length, attention stays within each word, and a head whose queries and keys are the same in every word
+finds its tie sets once.
 """
 
 from __future__ import annotations

@@ -5,21 +5,21 @@ A `RadicalArray` of shape (R, C) stores
     entry(i, c) = sum_t num[t, i, c] * sqrt(rad[t, i]) / den[i]
 
 - slot 0 is the rational part: rad[0, i] = 1 for every row;
-- a slot t >= 1 holds one square-free radicand rad[t, i] > 1 per row, distinct within the row, or 0 when
-  the slot is unused in that row (its numerators are then 0);
+- a slot t >= 1 holds one radicand rad[t, i] > 1 per row, a representative of its square class
+  (`radicands.radical_class`: found by gcds and integer square roots, never by factoring), distinct
+  within the row, or 0 when the slot is unused in that row (its numerators are then 0);
 - den[i] >= 1 is one denominator per row.
 
 Rows share their radicals across columns because that is what a transformer produces: a norm group's
 output is a rational vector times one square root per position, and linear maps mix columns of one row
-only. With radicands distinct and square-free the form is canonical (Besicovitch), so `is_zero` is exact
-and cheap. Denominators and radicands are Python ints in object arrays (never overflow). Numerators of a
-rational array (one slot, the common case in compiled models) are int64 while every value stays below
-2^62, and every arithmetic step on them first bounds its result (`times`, `plus`, `total`,
-`running_total`, `segment_totals`): a step whose bound reaches 2^62 is done on Python ints instead.
-Numerators of arrays with radicals are Python ints. The heavy integer matrix products drop to float64
-BLAS or int64 when a bound proves the result exact.
+only. Square roots of representatives of distinct classes are linearly independent over Q, so the form
+is canonical and `is_zero` is exact and cheap; and since equal classes are equal integers, merging the
+radicals of two rows is a sorted merge of integers. Denominators and radicands are Python ints in
+object arrays (never overflow). Numerators are int64 while every value stays below 2^62, and every
+arithmetic step on them first bounds its result (`times`, `plus`, `total`, `running_total`,
+`segment_totals`, `int_matmul`): a step whose bound reaches 2^62 is done on Python ints instead. The
+heavy integer matrix products drop to float64 BLAS or int64 when a bound proves the result exact.
 """
-
 from __future__ import annotations
 
 from collections.abc import Sequence
