@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
 
+from expressivity.backends import SimulationError
 from expressivity.model import Model, ModelError
 from expressivity.simulator import Simulator
 
@@ -137,13 +138,48 @@ def verify(
         return Report(str(model.metadata["route"]), result.checked, bad, result.got)
     simulator = Simulator(model)
     stream = (case for case, _ in zip(chain([first], inputs), range(samples), strict=False))
+    route = str(model.metadata["route"])
     checked = 0
+    chunk: list[Case] = []
     for case in progress(stream) if progress else stream:
-        got = outcome(model, simulator.run(case.word, backend, record=False))
-        if got != case.expected:
-            return Report(str(model.metadata["route"]), checked, case, got)
-        checked += 1
-    return Report(str(model.metadata["route"]), checked)
+        chunk.append(case)
+        if len(chunk) == _CHUNK:
+            found = _check_chunk(model, simulator, chunk, backend)
+            if found is not None:
+                return Report(route, checked + found[0], chunk[found[0]], found[1])
+            checked += len(chunk)
+            chunk = []
+    found = _check_chunk(model, simulator, chunk, backend) if chunk else None
+    if found is not None:
+        return Report(route, checked + found[0], chunk[found[0]], found[1])
+    return Report(route, checked + len(chunk))
+
+
+_CHUNK = 32  # cases run together: words of one length go through `run_batch` in one pass
+
+
+def _check_chunk(
+    model: Model, simulator: Simulator, chunk: list[Case], backend: str
+) -> tuple[int, Any] | None:
+    """(index, outcome) of the first case of `chunk` the model gets wrong, or None. Words of one length
+    run as one batch; if a batch stops (a SimulationError), the chunk runs again one case at a time, so
+    what surfaces (a wrong outcome or the error) is what a one-by-one run meets first."""
+    lengths: dict[int, list[int]] = {}
+    for index, case in enumerate(chunk):
+        lengths.setdefault(len(case.word), []).append(index)
+    got: dict[int, Any] = {}
+    try:
+        for indices in lengths.values():
+            traces = simulator.run_batch([chunk[i].word for i in indices], backend, record=False)
+            got.update((index, outcome(model, trace)) for index, trace in zip(indices, traces, strict=True))
+    except SimulationError:
+        got = {}
+    for index, case in enumerate(chunk):
+        if index not in got:
+            got[index] = outcome(model, simulator.run(case.word, backend, record=False))
+        if got[index] != case.expected:
+            return index, got[index]
+    return None
 
 
 def words_of_size(model: Model, size: int, count: int, seed: int = 0) -> list[str]:
