@@ -33,7 +33,13 @@ _classes: dict[int, tuple[int, int, int]] = {1: (1, 1, 1)}
 _representatives: list[int] = []
 
 
+_SQUARES_MOD_4095 = frozenset(k * k % 4095 for k in range(4095))  # 4095 = 3^2 * 5 * 7 * 13
+
+
 def _square_root(n: int) -> int | None:
+    """isqrt(n) if n is a perfect square, else None (most non-squares are rejected by a residue)."""
+    if n % 4095 not in _SQUARES_MOD_4095:
+        return None
     root = isqrt(n)
     return root if root * root == n else None
 
