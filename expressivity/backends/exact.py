@@ -44,6 +44,7 @@ from expressivity.numbers.sqrtfield import SqrtNumber
 _U = 2.0**-53
 _ETA = 2.0**-1074  # the smallest subnormal: the absolute error of a rounding in the subnormal range
 _HASH_JOIN_MIN_PAIRS_PER_ROW = 8
+_TIE_CACHE = 16  # tie sets kept per run (a loop body of a compiled circuit has a few heads)
 
 
 class ExactBackend:
@@ -56,6 +57,8 @@ class ExactBackend:
         # norm group columns -> (the group's cells, their normalisation); a group whose cells did not
         # change since it was last read (ids, hashes, flags) is not normalised again.
         self._normalised: dict[tuple[tuple[int, ...], bool], tuple[RadicalArray, RadicalArray]] = {}
+        # the last tie sets found, with their queries, keys, mask and block (newest first)
+        self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
 
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> RadicalArray:
         return RadicalArray.from_fractions(rows)
@@ -118,12 +121,25 @@ class ExactBackend:
         size = q.shape[0]
         if uniform:
             return visible_means(v, mask, block), TieSets(mask, size)
-        if block is not None and _same_in_every_block(RadicalArray.concat_cols([q, k]), block):
-            first = np.arange(block)
-            ties = _repeated(tie_sets(q.take_rows(first), k.take_rows(first), mask), size // block)
-        else:
-            ties = tie_sets(q, k, mask, block=block)
+        ties = self._known_ties(q, k, mask, block)
+        if ties is None:
+            if block is not None and _same_in_every_block(RadicalArray.concat_cols([q, k]), block):
+                first = np.arange(block)
+                ties = _repeated(tie_sets(q.take_rows(first), k.take_rows(first), mask), size // block)
+            else:
+                ties = tie_sets(q, k, mask, block=block)
+            self._ties.insert(0, (q, k, mask, block, ties))
+            del self._ties[_TIE_CACHE:]
         return segment_means(v, ties.indptr, ties.indices), ties
+
+    def _known_ties(self, q: RadicalArray, k: RadicalArray, mask: str, block: int | None) -> TieSets | None:
+        """The tie sets of an earlier call with exactly the same queries, keys, mask and block (a head
+        whose inputs a loop iteration did not change, such as a circuit's wiring), else None."""
+        for entry in self._ties:
+            old_q, old_k, old_mask, old_block, ties = entry
+            if (old_mask, old_block) == (mask, block) and old_q.same_as(q) and old_k.same_as(k):
+                return ties
+        return None
 
     def take_rows(self, h: RadicalArray, rows: np.ndarray) -> RadicalArray:
         """The given rows (a word's part of a batched run)."""

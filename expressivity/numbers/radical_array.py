@@ -20,6 +20,7 @@ arithmetic step on them first bounds its result (`times`, `plus`, `total`, `runn
 `segment_totals`, `int_matmul`): a step whose bound reaches 2^62 is done on Python ints instead. The
 heavy integer matrix products drop to float64 BLAS or int64 when a bound proves the result exact.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -174,8 +175,8 @@ class RadicalArray:
 
     @classmethod
     def from_fractions(cls, rows: Sequence[Sequence[Fraction | int]]) -> RadicalArray:
-        rows = [[Fraction(x) for x in row] for row in rows]
-        dens = [lcm(1, *(x.denominator for x in row)) for row in rows]
+        rows = [[x if type(x) is Fraction else Fraction(x) for x in row] for row in rows]
+        dens = [lcm(1, *(x.denominator for x in row if x)) for row in rows]
         num = np.array(
             [[x.numerator * (d // x.denominator) for x in row] for row, d in zip(rows, dens, strict=True)],
             dtype=object,
@@ -420,10 +421,12 @@ class RadicalArray:
             squared = squared + _objects(total(times(num[t], num[t]), axis=1)) * self.rad[t]
         if self.slots > 1:
             self._check_cross_terms(num)
-        classes = [radical_class(int(a)) if a else (1, 1, 1) for a in squared]
-        rep = np.array([c[0] for c in classes], dtype=object)
-        scale = np.array([c[2] for c in classes], dtype=object)  # b
-        den = np.array([c[1] * c[0] for c in classes], dtype=object)  # a * rep
+        distinct, where = np.unique(squared, return_inverse=True)
+        classes = [radical_class(int(a)) if a else (1, 1, 1) for a in distinct]
+        where = where.reshape(-1)
+        rep = np.array([c[0] for c in classes], dtype=object)[where]
+        scale = np.array([c[2] for c in classes], dtype=object)[where]  # b
+        den = np.array([c[1] * c[0] for c in classes], dtype=object)[where]  # a * rep
         terms = [(times(num[t], scale[:, None]), self.rad[t], rep) for t in range(self.slots)]
         out_num, out_rad, den_factor = _radical_products(terms)
         return RadicalArray(out_num, out_rad, den * den_factor)
