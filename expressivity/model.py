@@ -449,6 +449,12 @@ class Model:
 
         return Simulator(self).run(word, backend, **options)
 
+    def run_batch(self, words, backend: str = "exact", **options):
+        """Run on many words of one length in one pass (see `Simulator.run_batch`); one Trace per word."""
+        from expressivity.simulator import Simulator
+
+        return Simulator(self).run_batch(words, backend, **options)
+
     def layer_count(self, n: int) -> int:
         """Layers run at input length n: prefix + r(s) * block + suffix, s = size(n)."""
         return len(self.prefix) + self.loops(self.size(n)) * len(self.block) + len(self.suffix)

@@ -49,6 +49,14 @@ def test_run_batch_equals_one_by_one(case, data):
         assert_same_trace(one, batched)
 
 
+def test_model_run_batch_is_the_simulators():
+    model = root_sum_model(4)
+    traces = model.run_batch(["a", "a", "a"])
+    assert len(traces) == 3
+    for trace in traces:
+        assert_same_trace(model.run("a"), trace)
+
+
 def test_run_batch_needs_one_length():
     with pytest.raises(ValueError, match="one length"):
         Simulator(root_sum_model(2)).run_batch(["a", "aa"])
