@@ -63,6 +63,9 @@ class _CompiledFFN(_Sublayer):
         return backend.linear(hidden, self.w2, self.b2), None
 
 
+_BATCH_ROWS = 4096  # positions per batched pass: bigger arrays stop paying for themselves (memory traffic)
+
+
 class Simulator:
     """A model prepared for running: weights compiled once, then `run(word, backend)` any number of times."""
 
@@ -134,10 +137,10 @@ class Simulator:
     ) -> list[Trace]:
         """One trace per word, equal to `run` on each word, for words of one length.
 
-        On a backend that runs batches (`batched`, the exact one) the words go through the model in one
-        pass: their positions are stacked into one array, so every sublayer is one call for all words,
-        and attention stays within each word. A run that stops names the word (its index in `words`).
-        Other backends run the words one by one.
+        On a backend that runs batches (`batched`, the exact one) the words go through the model in
+        passes of up to _BATCH_ROWS positions: their positions are stacked into one array, so every
+        sublayer is one call for all words of a pass, and attention stays within each word. A run that
+        stops names the word (its index in `words`). Other backends run the words one by one.
         """
         words = list(words)
         if len({len(word) for word in words}) > 1:
@@ -147,19 +150,29 @@ class Simulator:
         engine = get_backend(backend)
         if not getattr(engine, "batched", False):
             return [self.run(word, backend, check_scratch, record) for word in words]
-        return self._run(words, engine, check_scratch, record)
+        per_pass = max(1, _BATCH_ROWS // len(self.model.tokens(words[0])))
+        traces = []
+        for start in range(0, len(words), per_pass):
+            engine = get_backend(backend) if start else engine
+            traces += self._run(words[start : start + per_pass], engine, check_scratch, record, start)
+        return traces
 
     def _run(
-        self, words: list[str], backend: Backend, check_scratch: bool | None, record: bool
+        self,
+        words: list[str],
+        backend: Backend,
+        check_scratch: bool | None,
+        record: bool,
+        first_word: int = 0,
     ) -> list[Trace]:
         """The words stacked position-wise (word b holds rows b*N .. b*N + N - 1); block = N when there
-        is more than one word, else None (a plain run)."""
+        is more than one word, else None (a plain run). Errors number the words from `first_word`."""
         model = self.model
         if check_scratch is None:
             check_scratch = backend.name == "exact"
         all_tokens = [model.tokens(word) for word in words]
         size = len(all_tokens[0])
-        block = size if len(words) > 1 else None
+        block = size if len(words) > 1 or first_word else None
         loops = model.loops(model.size(len(words[0])))
         token_kinds = np.array(
             [self._kind_index[kind] for tokens in all_tokens for kind in tokens], dtype=np.intp
@@ -171,6 +184,7 @@ class Simulator:
         batch = _Batch(
             backend,
             block,
+            first_word,
             [
                 Trace(model.name, backend, w, t, model.labels, loops)
                 for w, t in zip(words, all_tokens, strict=True)
@@ -188,7 +202,7 @@ class Simulator:
                     for trace in batch.traces:
                         trace.layers_run += 1
                 if section == "block" and check_scratch and len(self._scratch):
-                    self._check_scratch(backend, h, iteration, block)
+                    self._check_scratch(backend, h, iteration, block, first_word)
         if not record:
             batch.record(Step("final", 0, "residual", None, None), h)
         for b, trace in enumerate(batch.traces):
@@ -220,7 +234,9 @@ class Simulator:
                 if batch.block is None:
                     z = backend.view(h, sub.groups, sub.centre)
                 else:
-                    z = backend.view(h, sub.groups, sub.centre, block=batch.block)
+                    z = backend.view(
+                        h, sub.groups, sub.centre, block=batch.block, first_word=batch.first_word
+                    )
             except SimulationError as err:
                 loop = "" if step.iteration is None else f"[{step.iteration}]"
                 place = f"{step.section}{loop} layer {step.layer} {sub.kind} {sub.name!r}"
@@ -235,14 +251,16 @@ class Simulator:
             batch.record(step, h)
         return h
 
-    def _check_scratch(self, backend, h, iteration: int, block: int | None) -> None:
+    def _check_scratch(self, backend, h, iteration: int, block: int | None, first_word: int) -> None:
         for c in self._scratch:
             dirty = np.nonzero(~backend.column_is_zero(h, int(c)))[0]
             if dirty.size:
                 label = self.model.labels[c]
                 value = backend.column(h, int(c))[dirty[0]]
                 row = int(dirty[0])
-                where = f"position {row}" if block is None else f"word {row // block}: position {row % block}"
+                where = f"position {row}"
+                if block is not None:
+                    where = f"word {first_word + row // block}: position {row % block}"
                 raise SimulationError(
                     f"scratch coordinate {label!r} is {value} (not 0) at {where} "
                     f"after loop iteration {iteration}"
@@ -252,9 +270,10 @@ class Simulator:
 class _Batch:
     """The traces of one pass and how to cut a stacked array (or tie sets) into one part per word."""
 
-    def __init__(self, backend: Backend, block: int | None, traces: list[Trace]) -> None:
+    def __init__(self, backend: Backend, block: int | None, first_word: int, traces: list[Trace]) -> None:
         self.backend = backend
         self.block = block
+        self.first_word = first_word
         self.traces = traces
 
     def record(self, step: Step, h: Any) -> None:

@@ -67,10 +67,15 @@ class ExactBackend:
         return table.take_rows(tokens)
 
     def view(
-        self, h: RadicalArray, groups: Sequence[np.ndarray], centre: bool, block: int | None = None
+        self,
+        h: RadicalArray,
+        groups: Sequence[np.ndarray],
+        centre: bool,
+        block: int | None = None,
+        first_word: int = 0,
     ) -> RadicalArray:
         """The normalised groups side by side; `block` (a batched run) only changes how an error names
-        the row: word row // block, position row % block."""
+        the row: word first_word + row // block, position row % block."""
         parts = []
         for k, columns in enumerate(groups):
             cells = h.take_cols(columns)
@@ -85,7 +90,7 @@ class ExactBackend:
                 where = (
                     f"position {err.row}"
                     if block is None
-                    else f"word {err.row // block}: position {err.row % block}"
+                    else f"word {first_word + err.row // block}: position {err.row % block}"
                 )
                 raise SimulationError(f"norm group {k}: {where}: {err}") from None
             self._normalised[key] = (cells, normalised)
