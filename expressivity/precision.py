@@ -1,10 +1,19 @@
-"""Precision audit: how many fixed-point bits a model needs to decide like the exact semantics.
+"""Precision audit: the least p from which a fixed:p run does everything the exact run does.
 
-The fixed:P backend is the papers' log-precision semantics (P fractional bits, |x| < 2^P, every primitive
-computed exactly and rounded once; overflow is a SimulationError). A model *agrees* with exact at P on a
-word when the fixed:P run gives the same readout symbol and the same named output bits (OutputTaps) as the
-exact run; a fixed:P run that overflows disagrees. The theory says c * log2 N bits suffice at sequence
-length N for a fixed construction; `precision_table` puts the measured smallest P beside that curve.
+fixed:p is the papers' log-precision semantics (p bits per scalar, every primitive rounded once, see
+`expressivity.backends.fixed` and docs/backends.md). A fixed:p run *agrees* with the exact run on a word
+iff
+
+- every tie set of every head at every position, in every sublayer and every loop iteration, is the
+  same set of positions, and
+- the readout symbol and every named output bit are the same.
+
+Comparing decisions alone is not enough: a run can reach the right answer with wrong tie sets (a lucky
+p), and then nothing says it will at the next p or the next word. A run that overflows disagrees.
+
+Agreement is not monotone in p (more bits can split a tie that fewer bits merged), so the audit reports
+p0 = the least p such that every p' in p .. p + WINDOW, and 2p, agrees on every tested word. The theory
+says p0 <= c log2 N for a construction whose ties survive rounding; `fitted_constant` gives the least c.
 """
 
 from __future__ import annotations
@@ -13,158 +22,244 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from expressivity.backends import SimulationError
+import numpy as np
+
+from expressivity.backends import SimulationError, TieSets
 from expressivity.model import Model
 from expressivity.simulator import Simulator
 from expressivity.trace import Trace
 
-Agreement = Callable[[Trace, Trace], bool]
+WINDOW = 16
+"""p0 must agree at every p' in p0 .. p0 + WINDOW (and at 2 p0)."""
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Where a fixed:p run first differs from exact on `word`: a tie set (`step` = the sublayer's name
+    with its loop iteration, `head`, `position`, both sets), an output, or an overflow (`error`)."""
+
+    word: str
+    bits: int
+    kind: str
+    step: str = ""
+    head: str = ""
+    position: int = -1
+    exact: object = None
+    fixed: object = None
+    error: str = ""
+
+    def describe(self) -> str:
+        if self.kind == "overflow":
+            return f"fixed:{self.bits} on {self.word!r}: {self.error}"
+        if self.kind == "tie set":
+            return (
+                f"fixed:{self.bits} on {self.word!r}: {self.step} head {self.head!r} at position "
+                f"{self.position} ties on {self.fixed}, exact on {self.exact}"
+            )
+        return f"fixed:{self.bits} on {self.word!r}: {self.kind} is {self.fixed}, exact {self.exact}"
 
 
 @dataclass(frozen=True)
 class PrecisionRow:
-    """The audit at one size n (usually the input length): N = `positions` (the sequence length of its
-    words), the number of words tried, the smallest P that agrees on all of them (None: none up to
-    max_bits), and the theory's c * log2 N."""
+    """The audit at one size n: N = `positions`, the number of words tried, p0 (`smallest_bits`; None
+    when no p up to max_bits qualifies), the theory's c log2 N, and the disagreement at p0 - 1 (what
+    breaks just below p0; None when p0 - 1 itself agrees, or p0 is the least p tried)."""
 
     n: int
     positions: int
     words: int
     smallest_bits: int | None
     theory_bits: float
+    below: Disagreement | None = None
 
 
-def same_decision(exact: Trace, fixed: Trace) -> bool:
-    """The default agreement: the same readout symbol and the same named output bits."""
-    return exact.symbol == fixed.symbol and exact.outputs == fixed.outputs
-
-
-def _simulator(model: Model | Simulator) -> Simulator:
-    return model if isinstance(model, Simulator) else Simulator(model)
-
-
-def _check_comparable(model: Model, agree: Agreement | None) -> None:
-    if agree is None and not model.unembedding and not model.outputs:
-        raise ValueError(
-            f"model {model.name!r} has no unembedding and no output taps: the default agreement "
-            "(same symbol, same output bits) has nothing to compare; pass `agree`"
-        )
-
-
-def _exact_traces(simulator: Simulator, words: Sequence[str]) -> dict[str, Trace]:
-    """One exact run per distinct word (the reference every precision is compared with)."""
-    traces: dict[str, Trace] = {}
-    for word in words:
-        if word in traces:
-            continue
-        try:
-            traces[word] = simulator.run(word, "exact", record=False)
-        except SimulationError as err:
-            raise SimulationError(f"the exact run on word {word!r} failed: {err}") from None
-    return traces
-
-
-def _first_disagreement(
-    simulator: Simulator, order: list[str], exact: dict[str, Trace], bits: int, agree: Agreement
-) -> int | None:
-    """The index in `order` of the first word on which fixed:bits disagrees with exact, or None."""
-    for index, word in enumerate(order):
-        try:
-            fixed = simulator.run(word, f"fixed:{bits}", record=False)
-        except SimulationError:
-            return index
-        if not agree(exact[word], fixed):
-            return index
+def _first_split(exact: TieSets, fixed: TieSets) -> int | None:
+    """The first position whose tie sets differ, or None."""
+    if exact.indices is None and fixed.indices is None:
+        return None
+    both = exact.indices is not None and fixed.indices is not None
+    if both and np.array_equal(exact.indptr, fixed.indptr) and np.array_equal(exact.indices, fixed.indices):
+        return None
+    for i in range(exact.size):
+        if not np.array_equal(exact.of(i), fixed.of(i)):
+            return i
     return None
+
+
+def compare(exact: Trace, fixed: Trace, bits: int) -> Disagreement | None:
+    """The first tie set or output where `fixed` differs from `exact`, or None when they agree."""
+    for key, exact_ties in exact.ties.items():
+        fixed_ties = fixed.ties.get(key)
+        step, head = key
+        if fixed_ties is None:
+            return Disagreement(exact.word, bits, "tie set", step, head, exact=exact_ties, fixed=None)
+        position = _first_split(exact_ties, fixed_ties)
+        if position is not None:
+            return Disagreement(
+                exact.word,
+                bits,
+                "tie set",
+                step,
+                head,
+                position,
+                exact_ties.of(position).tolist(),
+                fixed_ties.of(position).tolist(),
+            )
+    if exact.symbol != fixed.symbol:
+        return Disagreement(exact.word, bits, "the readout symbol", exact=exact.symbol, fixed=fixed.symbol)
+    if exact.outputs != fixed.outputs:
+        return Disagreement(exact.word, bits, "the outputs", exact=exact.outputs, fixed=fixed.outputs)
+    return None
+
+
+class Audit:
+    """One model and one word set: the exact traces once, then `check(p)` per precision (memoised)."""
+
+    def __init__(self, model: Model | Simulator, words: Iterable[str]) -> None:
+        self.simulator = model if isinstance(model, Simulator) else Simulator(model)
+        words = list(dict.fromkeys(words))
+        if not words:
+            raise ValueError("the precision audit needs at least one word to compare on")
+        self.exact: dict[str, Trace] = {}
+        for word in words:
+            try:
+                self.exact[word] = self.simulator.run(word, "exact", record=False)
+            except SimulationError as err:
+                raise SimulationError(f"the exact run on word {word!r} failed: {err}") from None
+        self.order = list(self.exact)
+        self._results: dict[int, Disagreement | None] = {}
+
+    def check(self, bits: int) -> Disagreement | None:
+        """The first disagreement of fixed:bits over the words, or None when it agrees on all. The word
+        that failed last is tried first next time (only the speed changes, not the answer)."""
+        if bits not in self._results:
+            self._results[bits] = None
+            for index, word in enumerate(self.order):
+                found = self._run(word, bits)
+                if found is not None:
+                    self._results[bits] = found
+                    self.order.insert(0, self.order.pop(index))
+                    break
+        return self._results[bits]
+
+    def _run(self, word: str, bits: int) -> Disagreement | None:
+        try:
+            fixed = self.simulator.run(word, f"fixed:{bits}", record=False)
+        except SimulationError as err:
+            return Disagreement(word, bits, "overflow", error=str(err))
+        return compare(self.exact[word], fixed, bits)
+
+    def agrees_from(self, bits: int, window: int = WINDOW) -> bool:
+        """Every precision in bits .. bits + window, and 2 bits, agrees on every word."""
+        return all(self.check(b) is None for b in [*range(bits, bits + window + 1), 2 * bits])
+
+    def stable_from(self, max_bits: int, window: int = WINDOW) -> int | None:
+        """p0: the least p in 2..max_bits with `agrees_from(p, window)`, or None."""
+        bits = 2
+        while bits <= max_bits:
+            failed = next((b for b in range(bits, bits + window + 1) if self.check(b) is not None), None)
+            if failed is not None:
+                bits = failed + 1
+            elif self.check(2 * bits) is not None:
+                bits += 1
+            else:
+                return bits
+        return None
 
 
 def smallest_precision(
-    model: Model | Simulator,
-    words: Iterable[str],
-    max_bits: int = 64,
-    agree: Agreement | None = None,
+    model: Model | Simulator, words: Iterable[str], max_bits: int = 96, window: int = WINDOW
 ) -> int | None:
-    """The smallest P in 1..max_bits such that fixed:P agrees with exact on every word, or None.
-
-    `agree(exact_trace, fixed_trace)` decides agreement (default `same_decision`: same symbol and same
-    output bits); a fixed:P run that raises SimulationError (overflow) disagrees.
-
-    Agreement is not monotone in P in general: rounding to more bits can turn a tie of scores that the
-    construction needs into a strict order, or the other way round, so a model may agree at P and fail
-    at P + 1 (the connectivity and count-hash-retrieve models do). The search therefore goes upward from
-    P = 1 and reports the first P that works; it does not check P + 1, P + 2, ... afterwards, so the
-    answer is "the least P that works", not "works from P on".
-
-    Each word runs exactly once (the reference). For each P the words are tried until the first
-    disagreement; the word that failed last is tried first at the next P, since it is the likeliest to
-    fail again (this changes only the speed, not the answer). `model` may be a prepared Simulator, so
-    that callers auditing several word sets reuse its compiled weights.
-    """
-    simulator = _simulator(model)
-    _check_comparable(simulator.model, agree)
-    words = list(words)
-    if not words:
-        raise ValueError("smallest_precision needs at least one word to compare on")
-    if isinstance(max_bits, bool) or not isinstance(max_bits, int) or max_bits < 1:
-        raise ValueError(f"max_bits must be a positive integer, got {max_bits!r}")
-    exact = _exact_traces(simulator, words)
-    order = list(exact)
-    agree = agree or same_decision
-    for bits in range(1, max_bits + 1):
-        failed = _first_disagreement(simulator, order, exact, bits, agree)
-        if failed is None:
-            return bits
-        order.insert(0, order.pop(failed))
-    return None
+    """p0 on `words`: the least p such that fixed:p' agrees with exact (every tie set and every output)
+    for every p' in p .. p + window and p' = 2p; None when no p <= max_bits qualifies."""
+    if isinstance(max_bits, bool) or not isinstance(max_bits, int) or max_bits < 2:
+        raise ValueError(f"max_bits must be an integer >= 2, got {max_bits!r}")
+    return Audit(model, words).stable_from(max_bits, window)
 
 
 def fitted_constant(rows: Iterable[tuple[int, int | None]]) -> float:
-    """c = max of P / log2 N over (N, P) pairs with a measured P and N >= 2: the least c for which
-    c * log2 N bounds every measurement. NaN when no pair qualifies (nothing to fit)."""
+    """c = max of p0 / log2 N over (N, p0) pairs with a measured p0 and N >= 2: the least c for which
+    c log2 N bounds every measurement. NaN when no pair qualifies."""
     ratios = [bits / math.log2(positions) for positions, bits in rows if bits is not None and positions >= 2]
     return max(ratios) if ratios else math.nan
 
 
 def precision_table(
     model: Model | Simulator,
-    words_of_length: Callable[[int], Sequence[str]],
-    lengths: Iterable[int],
-    max_bits: int = 64,
+    words_of_size: Callable[[int], Sequence[str]],
+    sizes: Iterable[int],
+    max_bits: int = 96,
     constant: float | None = None,
-    agree: Agreement | None = None,
+    window: int = WINDOW,
 ) -> list[PrecisionRow]:
-    """One `PrecisionRow` per size n in `lengths` (any iterable, iterated once, so it may be wrapped in a
-    progress bar): the words are `words_of_length(n)`, smallest_bits = `smallest_precision` on them, and
-    N = model.sequence_length(L) for their common length L. Usually n is the input length (L = n); it may
-    be any size index instead, e.g. the vertex count m of connectivity words (L = m^2 + m) or a row number
-    for a circuit's fixed-length inputs. The words of one row must all have the same length.
+    """One `PrecisionRow` per size n in `sizes` (iterated once, so it may be wrapped in a progress bar):
+    p0 on the words `words_of_size(n)` (all of one length L; N = model.sequence_length(L)). n is
+    usually the input length; it may be any size index, e.g. the vertex count m of connectivity words.
 
-    theory_bits = c * log2 N. With `constant=None` the constant c is fitted from the table itself as
-    max over rows of smallest_bits / log2 N (rows with smallest_bits None or N = 1 are left out), the
-    least c whose curve lies on or above every measurement; a number given as `constant` is used as is
-    (e.g. the c of a proof). With nothing to fit, theory_bits is NaN.
+    theory_bits = c log2 N with c fitted from the table (`fitted_constant`) unless `constant` is given.
     """
-    simulator = _simulator(model)
-    measured: list[tuple[int, int, int, int | None]] = []
-    for n in lengths:
-        words = list(words_of_length(n))
+    simulator = model if isinstance(model, Simulator) else Simulator(model)
+    measured = []
+    for n in sizes:
+        words = list(words_of_size(n))
         if not words:
-            raise ValueError(f"words_of_length({n}) gave no words")
+            raise ValueError(f"words_of_size({n}) gave no words")
         length = len(words[0])
         other = next((w for w in words if len(w) != length), None)
         if other is not None:
             raise ValueError(
-                f"words_of_length({n}) gave words of different lengths: {words[0]!r} has {length} "
+                f"words_of_size({n}) gave words of different lengths: {words[0]!r} has {length} "
                 f"symbols, {other!r} has {len(other)}"
             )
-        bits = smallest_precision(simulator, words, max_bits, agree)
-        measured.append((n, simulator.model.sequence_length(length), len(words), bits))
-    c = (
-        fitted_constant((positions, bits) for _, positions, _, bits in measured)
-        if constant is None
-        else constant
-    )
+        audit = Audit(simulator, words)
+        bits = audit.stable_from(max_bits, window)
+        below = audit.check(bits - 1) if bits is not None and bits > 2 else None
+        measured.append((n, simulator.model.sequence_length(length), len(audit.order), bits, below))
+    c = fitted_constant((positions, bits) for _, positions, _, bits, _ in measured)
+    c = c if constant is None else constant
     return [
-        PrecisionRow(n, positions, count, bits, c * math.log2(positions))
-        for n, positions, count, bits in measured
+        PrecisionRow(n, positions, count, bits, c * math.log2(positions), below)
+        for n, positions, count, bits, below in measured
     ]
+
+
+def worst_case_words(model: Model, size: int) -> list[str]:
+    """Each route's hardest inputs of one size (those that put a decision on its edge):
+
+    - connectivity on m = size vertices: the path 0 -> 1 -> .. -> m-1 from s = 0 to t = m-1 (reachable
+      only by a path of length m - 1, found at the last loop iteration), the same path with its last
+      edge missing (unreachable), and the complete graph;
+    - a circuit: all-zero, all-one and alternating inputs;
+    - a formula (or any other model over an alphabet): each constant word, and the words that split the
+      length between two letters as evenly as possible (counts at a majority threshold).
+    """
+    from expressivity.compile.connectivity import connectivity_word
+
+    route = model.metadata.get("route")
+    if route == "connectivity":
+        m = size
+        path = [[int(j == i + 1) for j in range(m)] for i in range(m)]
+        cut = [row[:] for row in path]
+        if m >= 2:
+            cut[m - 2][m - 1] = 0
+        complete = [[1] * m for _ in range(m)]
+        return [connectivity_word(graph, 0, m - 1) for graph in (path, cut, complete)]
+    if route == "circuit":
+        inputs = model.metadata.get("inputs") or []
+        width = len(inputs)
+        return ["0" * width, "1" * width, ("01" * width)[:width]]
+    words = [symbol * size for symbol in model.alphabet]
+    for first, second in zip(model.alphabet, model.alphabet[1:], strict=False):
+        words += [
+            first * (size // 2) + second * (size - size // 2),
+            second * (size // 2) + first * (size - size // 2),
+        ]
+    return words
+
+
+def audit_words(model: Model, size: int, samples: int, seed: int = 0) -> list[str]:
+    """The audit's inputs of one size: `samples` random words (`verification.words_of_size`) plus the
+    route's worst cases (`worst_case_words`), without repeats."""
+    from expressivity.verification import words_of_size
+
+    return list(dict.fromkeys([*words_of_size(model, size, samples, seed), *worst_case_words(model, size)]))

@@ -237,16 +237,20 @@ class Simulator:
                     z = backend.view(
                         h, sub.groups, sub.centre, block=batch.block, first_word=batch.first_word
                     )
+                out, ties = sub.apply(backend, z, batch.block)
             except SimulationError as err:
                 loop = "" if step.iteration is None else f"[{step.iteration}]"
                 place = f"{step.section}{loop} layer {step.layer} {sub.kind} {sub.name!r}"
                 raise SimulationError(f"{place}: {err}") from None
-            out, ties = sub.apply(backend, z, batch.block)
             if ties is not None:
                 batch.add_ties((step.name, sub.name), ties)
             updates.append((sub.writes, out))
-        for writes, out in updates:
-            h = backend.scatter_add(h, writes, out)
+        try:
+            for writes, out in updates:
+                h = backend.scatter_add(h, writes, out)
+        except SimulationError as err:
+            loop = "" if step.iteration is None else f"[{step.iteration}]"
+            raise SimulationError(f"{step.section}{loop} layer {step.layer} {step.sublayer}: {err}") from None
         if record:
             batch.record(step, h)
         return h

@@ -301,7 +301,7 @@ def well_separated(ref: Reference) -> bool:
     return min(margins) > SEPARATION and ref.scoring_ties == 0 and ref.zero_groups == 0
 
 
-@pytest.mark.parametrize("backend", ["fixed:60", "float64"])
+@pytest.mark.parametrize("backend", ["fixed:120", "float64"])
 @given(case=models(generic=True))
 @settings(max_examples=80, suppress_health_check=[HealthCheck.filter_too_much])
 def test_approximate_backends_decide_like_exact_when_nothing_is_close(backend, case):
@@ -417,8 +417,8 @@ def test_exact_bias_beyond_int64():
 
 
 def test_fixed_scores_beyond_int64():
-    """fixed:60 with a score near 9.3 (9.3 * 2^60 > 2^63): once every tie set came out empty, because
-    numpy turned the row maxima into float64."""
+    """fixed:120 (60 fractional bits) with a score near 9.3 (9.3 * 2^60 > 2^63): once every tie set came
+    out empty, because numpy turned the row maxima into float64."""
     half = Fraction(1, 2)
     row = {"c0": -2, "c1": -2, "c2": -2, "c3": Fraction(-3, 2)}
     head = Head(
@@ -441,7 +441,7 @@ def test_fixed_scores_beyond_int64():
     ref = reference_run(model, "a")
     assert ref.ties == {("prefix.layer0.attention", "h"): [[0], [1]]}
     assert ref.score_gap > 1  # far from a tie: the scores at position 1 are about -1.2 and 8.1
-    for backend in ("fixed:60", "fixed:200", "float64"):
+    for backend in ("fixed:120", "fixed:200", "float64"):
         assert run(model, "a", backend).ties[("prefix.layer0.attention", "h")].as_lists() == [[0], [1]], (
             backend
         )

@@ -354,14 +354,15 @@ def test_no_nested_radical_before_the_first_b():
 
 
 # ---------------------------------------------------------------------------------------------------
-# fixed(p): every primitive rounded once to a multiple of 2^-p, to nearest with ties up.
+# fixed:p: p bits per scalar, f = floor(p/2) of them fractional; every primitive rounded once to a
+# multiple of 2^-f, to nearest with ties up.
 
 
 def test_fixed_rounds_the_embedding_to_nearest_ties_up():
     labels = ["a", "b", "c", "d", "e"]
     values = [Fraction(1, 3), Fraction(-1, 8), Fraction(1, 8), Fraction(3, 8), Fraction(-3, 8)]
     built = Model(alphabet="x", labels=labels, embedding={"BOS": dict(zip(labels, values, strict=True))})
-    trace = run(built, "", "fixed:2")
+    trace = run(built, "", "fixed:4")
     # In units of 1/4: 4/3 -> 1, -1/2 -> 0 (ties up), 1/2 -> 1, 3/2 -> 2, -3/2 -> -1.
     assert [trace.value(0, label) for label in labels] == [
         Fraction(1, 4),
@@ -373,14 +374,15 @@ def test_fixed_rounds_the_embedding_to_nearest_ties_up():
 
 
 def test_fixed_rounds_a_norm_group_once():
-    """N(1, 0) = (1, -1)/sqrt 2 = (0.7071.., -0.7071..): at 3 bits (eighths) 5.657 -> 6, so (3/4, -3/4)."""
+    """N(1, 0) = (1, -1)/sqrt 2 = (0.7071.., -0.7071..): at 6 bits (3 fractional: eighths) 5.657 -> 6, so
+    (3/4, -3/4)."""
     built = Model(
         alphabet="x",
         labels=["p", "q", "n0", "n1"],
         embedding={"BOS": {"p": 1}},
         prefix=[Layer(ffns=[copy_ffn("copy", View([["p", "q"]]), ["n0", "n1"])])],
     )
-    trace = run(built, "", "fixed:3")
+    trace = run(built, "", "fixed:6")
     assert (trace.value(0, "n0"), trace.value(0, "n1")) == (Fraction(3, 4), Fraction(-3, 4))
 
 
@@ -393,22 +395,26 @@ def test_fixed_rounds_a_norm_group_once():
 def test_fixed_rounds_an_attention_mean_once(word, expected):
     head = uniform_head("mean", one("ind"), [[Fraction(1, 4)]], ["out"])
     built = Model(alphabet="ab", labels=["ind", "out"], embedding={"a": {"ind": 1}}, prefix=[Layer([head])])
-    assert run(built, word, "fixed:2").column("out") == expected
+    assert run(built, word, "fixed:4").column("out") == expected
     exact = [Fraction(0), Fraction(1, 8), Fraction(1, 6) if word == "aa" else Fraction(1, 12)]
     assert all(exactly(x, e) for x, e in zip(run(built, word).column("out"), exact, strict=True))
 
 
 def test_fixed_overflow_is_an_error():
+    """p bits in two's complement with floor(p/2) fractional: |x| < 2^(p - 1 - floor(p/2)). At p = 10 that is
+    16 (16 itself does not fit), at p = 11 it is 32."""
     built = Model(alphabet="x", labels=["big"], embedding={"BOS": {"big": 16}})
-    with pytest.raises(SimulationError, match=r"fixed:4 overflow in the embedding"):
-        run(built, "", "fixed:4")
-    assert run(built, "", "fixed:5").value(0, "big") == 16
+    with pytest.raises(SimulationError, match=r"fixed:10 overflow in the embedding"):
+        run(built, "", "fixed:10")
+    assert run(built, "", "fixed:11").value(0, "big") == 16
     doubling = FFN("double", one("big"), w1=[[1]], w2=[[20]], writes=["big"])
     grown = Model(
         alphabet="x", labels=["big"], embedding={"BOS": {"big": 1}}, prefix=[Layer(ffns=[doubling])]
     )
-    with pytest.raises(SimulationError, match=r"fixed:4 overflow in a linear map"):
-        run(grown, "", "fixed:4")
+    with pytest.raises(
+        SimulationError, match=r"prefix layer 0 ffn 'double': fixed:10 overflow in a linear map"
+    ):
+        run(grown, "", "fixed:10")
 
 
 def test_trace_table_reads_by_label():

@@ -120,12 +120,12 @@ def test_residual_panel_shape_and_values(word: str) -> None:
 
 
 def test_residual_of_chosen_labels_on_the_fixed_backend() -> None:
-    trace = run(MAJORITY, "0111", backend="fixed:8")
+    trace = run(MAJORITY, "0111", backend="fixed:16")
     figure = residual_figure(trace, step="prefix.layer0.attention", labels=["m", "-m"])
     shown = np.asarray(figure.axes[0].images[0].get_array())
     assert shown.shape == (trace.positions, 2)
-    # Two 1s more than 0s at the last of 5 positions: m = 2 / (5 sqrt 2), rounded by fixed:8 once in the
-    # view (1/sqrt 2 -> 181/256) and once in the mean (2 * 181 / 5 = 72.4 -> 72 units of 1/256).
+    # Two 1s more than 0s at the last of 5 positions: m = 2 / (5 sqrt 2), rounded by fixed:16 (8 fractional
+    # bits) once in the view (1/sqrt 2 -> 181/256) and once in the mean (2 * 181 / 5 = 72.4 -> 72/256).
     assert shown[-1, 0] == float(Fraction(72, 256)) and shown[-1, 1] == -shown[-1, 0]
     assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["m", "-m"]
 

@@ -1,14 +1,26 @@
-"""fixed(p): the papers' log-precision semantics, as an audit of how many bits a model needs.
+"""fixed:p, the log-precision semantics: every scalar is one p-bit fixed-point number.
 
-Numbers are fixed-point with p fractional bits: x is held as the integer X = x * 2^p, and |x| < 2^p
-(p integer bits); leaving that range is an overflow error. Every primitive is computed exactly and
-rounded once to a multiple of 2^-p, to nearest with ties up (floor(y + 1/2)):
+Convention (p bits in total). A scalar is a two's complement p-bit integer X, -2^(p-1) <= X < 2^(p-1),
+read as x = X * 2^-f with f = floor(p/2) fractional bits; the other ceil(p/2) bits, sign included, are
+the integer part. So the representable numbers are the multiples of 2^-f in [-2^(p-1-f), 2^(p-1-f)):
+with p = c log2 N both the resolution 2^-f ~ N^(-c/2) and the range 2^(p-1-f) ~ N^(c/2) are polynomial
+in N, which is the papers' log-precision regime (values and reciprocals of poly(N) quantities are
+representable; see docs/backends.md).
 
-- a norm group as one operation: N(x)_c = y_c / ||y||, y = x - mean x;
-- each output coordinate of a linear map (a dot product plus bias) as one operation;
-- each attention score q_i . k_j, and each head's mean over its tie set, as one operation.
+Every primitive is computed exactly on its representable inputs (Python integers: no float anywhere)
+and rounded once to the nearest multiple of 2^-f, ties up (floor(y + 1/2) in units of 2^-f):
 
-ReLU and residual additions are exact on fixed-point numbers and need no rounding. Ties are exact
+- a norm group's reading as one operation: N(x)_c = y_c / ||y||, y = x - mean x (layer norm; rms skips
+  the centring), with the square root compared exactly through integer square roots;
+- each output coordinate of a linear map (a dot product plus its bias) as one operation;
+- each attention score q_i . k_j as one operation, and each head's mean over its tie set as one n-ary
+  operation (sum of the tie set's values divided by its size, rounded once);
+- each readout score (a dot product) as one operation;
+- ReLU and the residual addition are exact on representable numbers (no rounding), but their results
+  must still fit.
+
+A result outside [-2^(p-1-f), 2^(p-1-f)) is a `SimulationError` that names the primitive and the
+position (and, through the simulator, the section, layer and sublayer). Ties of a head are exact
 equality of rounded scores: that is where precision shows.
 """
 
@@ -24,15 +36,21 @@ from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets,
 from expressivity.numbers.radical_array import int_matmul
 
 
+def fraction_bits(bits: int) -> int:
+    """f = floor(p/2): the fractional bits of a p-bit scalar (the convention of this module)."""
+    return bits // 2
+
+
 def _round_ratio(numer: np.ndarray, den: int | np.ndarray) -> np.ndarray:
-    """floor(numer / den + 1/2) exactly, for integer arrays and positive den."""
+    """floor(numer / den + 1/2) exactly, for integer (object) arrays and positive den."""
     return (2 * numer + den) // (2 * den)
 
 
 def _round_over_sqrt(a: int, ss: int) -> int:
-    """floor(a / sqrt(ss) + 1/2) for integers a and ss > 0: from floor(2a / sqrt(ss))."""
+    """floor(a / sqrt(ss) + 1/2) for integers a and ss > 0, exactly: from m = floor(2a / sqrt(ss)),
+    since floor(y + 1/2) = floor((floor(2y) + 1) / 2)."""
     q, r = divmod(4 * a * a, ss)
-    root = isqrt(q)
+    root = isqrt(q)  # floor(sqrt(floor(z))) = floor(sqrt(z)) for z >= 0
     exact = r == 0 and root * root == q
     twice = root if a >= 0 else -(root if exact else root + 1)
     return (twice + 1) // 2
@@ -41,20 +59,33 @@ def _round_over_sqrt(a: int, ss: int) -> int:
 _round_over_sqrt_array = np.frompyfunc(_round_over_sqrt, 2, 1)
 
 
+def _objects(x: np.ndarray) -> np.ndarray:
+    return x if x.dtype == object else x.astype(object)
+
+
 class FixedBackend:
-    """fixed(p) arithmetic on object arrays of Python ints (the integers X = x * 2^p)."""
+    """fixed:p arithmetic on object arrays of Python ints X (the value is X * 2^-f, f = floor(p/2))."""
 
     def __init__(self, bits: int) -> None:
-        if bits < 1:
-            raise ValueError(f"fixed precision needs at least 1 bit, got {bits}")
+        if isinstance(bits, bool) or not isinstance(bits, int) or bits < 2:
+            raise ValueError(f"fixed precision needs at least 2 bits (1 fractional), got {bits!r}")
         self.bits = bits
-        self.scale = 1 << bits
-        self.limit = 1 << (2 * bits)
+        self.fraction = fraction_bits(bits)
+        self.scale = 1 << self.fraction
+        self.limit = 1 << (bits - 1)
         self.name = f"fixed:{bits}"
 
     def _checked(self, x: np.ndarray, what: str) -> np.ndarray:
-        if x.size and (x.max() >= self.limit or x.min() <= -self.limit):
-            raise SimulationError(f"fixed:{self.bits} overflow in {what}: |x| reached 2^{self.bits}")
+        """x itself when every entry fits in p bits; otherwise an error naming the first position."""
+        if x.size and (x.max() >= self.limit or x.min() < -self.limit):
+            bad = np.argwhere((x >= self.limit) | (x < -self.limit))[0]
+            where = f"position {bad[0]}" + (f", coordinate {bad[1]}" if len(bad) > 1 else "")
+            value = Fraction(int(x[tuple(bad)]), self.scale)
+            span = Fraction(self.limit, self.scale)
+            raise SimulationError(
+                f"{self.name} overflow in {what} at {where}: {float(value):.6g} is outside "
+                f"[-{span}, {span}) (p = {self.bits} bits, {self.fraction} fractional)"
+            )
         return x
 
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> np.ndarray:
@@ -62,24 +93,28 @@ class FixedBackend:
             [[int(_round_ratio(x.numerator * self.scale, x.denominator)) for x in row] for row in rows],
             dtype=object,
         ).reshape(len(rows), len(rows[0]) if rows else 0)
-        return self._checked(kinds, "the embedding")
+        return self._checked(kinds, "the embedding table (row = token kind)")
 
     def embed(self, table: np.ndarray, tokens: np.ndarray) -> np.ndarray:
         return table[tokens]
 
     def view(self, h: np.ndarray, groups: Sequence[np.ndarray], centre: bool) -> np.ndarray:
+        """Each group's reading y / ||y|| from the exact integers: with Y = |G| X - sum X (centred, a
+        multiple of y) the reading is Y_c / sqrt(sum Y^2), rounded once."""
         parts = []
         for columns in groups:
-            x = h[:, columns]
+            x = _objects(h[:, columns])
             y = x * len(columns) - x.sum(axis=1, keepdims=True) if centre else x
             ss = (y * y).sum(axis=1, keepdims=True)
             safe = np.where(ss == 0, 1, ss)
             part = _round_over_sqrt_array(y * self.scale, np.broadcast_to(safe, y.shape))
             parts.append(np.where(ss == 0, 0, part).astype(object))
-        return np.concatenate(parts, axis=1)
+        return self._checked(np.concatenate(parts, axis=1), "a norm group's reading")
 
     def linear(self, z: np.ndarray, weights: CompiledMatrix, bias: CompiledMatrix | None) -> np.ndarray:
-        product = int_matmul(z, weights.num.T)
+        """(z W^T + b) per output coordinate: exact, then rounded once. With W = num/den the exact value
+        in units of 2^-f is (Z num^T)/den (+ b 2^f)."""
+        product = _objects(int_matmul(z, weights.num.T))
         if bias is None:
             return self._checked(_round_ratio(product, weights.den), "a linear map")
         numer = product * bias.den + weights.den * bias.num[0][None, :] * self.scale
@@ -93,27 +128,26 @@ class FixedBackend:
         out[:, columns] = out[:, columns] + delta
         return self._checked(out, "a residual addition")
 
+    def scores(self, q: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Every score q_i . k_j rounded once (units 2^-f): (Q K^T) / 2^f, from the exact product."""
+        raw = _objects(int_matmul(q, k.T))
+        return self._checked(_round_ratio(raw, self.scale), "an attention score (row = query position)")
+
     def attend(
         self, q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: str, uniform: bool
     ) -> tuple[np.ndarray, TieSets]:
         size = q.shape[0]
+        visible = visible_matrix(mask, size)
         if uniform:
-            visible = visible_matrix(mask, size)
             ties = visible
         else:
-            raw = int_matmul(q, k.T, as_object=False)
-            if raw.dtype != object and np.abs(raw).max(initial=0) < 2**60:
-                scores = (2 * raw + self.scale) // (2 * self.scale)
-            else:
-                scores = _round_ratio(raw.astype(object), self.scale)
-            visible = visible_matrix(mask, size)
-            # Invisible scores become one below the smallest score, so they never reach a row maximum;
-            # the maxima keep the scores' integer dtype (int64, or object for big ones), never float.
+            scores = self.scores(q, k)
+            # Invisible scores become one below the smallest score, so they never reach a row maximum.
             floor = scores.min(initial=0) - 1
             best = np.where(visible, scores, floor).max(axis=1, initial=floor)
             ties = visible & (scores == best[:, None])
         counts = ties.sum(axis=1)
-        sums = int_matmul(ties.astype(np.int64), v)
+        sums = _objects(int_matmul(ties.astype(np.int64), v))
         out = _round_ratio(sums, np.maximum(counts, 1).astype(object)[:, None])
         result = TieSets(mask, size) if uniform else TieSets.from_matrix(mask, ties)
         return self._checked(out, "an attention mean"), result
@@ -128,9 +162,15 @@ class FixedBackend:
         return 2 * int(h[i, c]) > self.scale
 
     def readout(self, h: np.ndarray, i: int, unembedding: CompiledMatrix) -> tuple[int, list[Fraction]]:
-        scores = [
-            Fraction(int(sum(w * x for w, x in zip(row, h[i], strict=True))), unembedding.den * self.scale)
-            for row in unembedding.num
-        ]
+        """Each symbol's score (a dot product) rounded once and checked; argmax, earlier symbol on a tie."""
+        row = np.array([[int(x) for x in h[i]]], dtype=object)
+        rounded = _round_ratio(row @ unembedding.num.T.astype(object), unembedding.den)[0]
+        for symbol, score in enumerate(rounded):
+            if not -self.limit <= score < self.limit:
+                raise SimulationError(
+                    f"{self.name} overflow in the readout score of symbol {symbol} at position {i}: "
+                    f"{float(Fraction(int(score), self.scale)):.6g} does not fit in {self.bits} bits"
+                )
+        scores = [Fraction(int(x), self.scale) for x in rounded]
         best = max(range(len(scores)), key=lambda s: (scores[s], -s))
         return best, scores

@@ -106,26 +106,29 @@ def trace_command(
 @click.argument("model_file", metavar="MODEL")
 @click.option("--min-n", default=1, show_default=True, help="Smallest input size.")
 @click.option("--max-n", default=6, show_default=True, help="Largest input size (vertices for connectivity).")
-@click.option("--samples", default=8, show_default=True, help="Random inputs per size.")
-@click.option("--max-bits", default=48, show_default=True, help="Largest precision p tried.")
+@click.option(
+    "--samples", default=8, show_default=True, help="Random inputs per size (worst cases are added)."
+)
+@click.option("--max-bits", default=96, show_default=True, help="Largest p0 searched for.")
 @one_line_errors
 def precision_command(model_file: str, min_n: int, max_n: int, samples: int, max_bits: int) -> None:
-    """Smallest p at which fixed(p) agrees with exact on random inputs of each size, beside c log2 N.
+    """p0 per input size: the least p such that fixed:p' gives every tie set and every output of the
+    exact run for p' = p .. p + 16 and p' = 2p, on random inputs plus the route's worst cases; beside
+    c log2 N with the fitted c.
 
     Example: expressivity precision majority.json --max-n 12
     """
-    from expressivity.precision import precision_table
-    from expressivity.verification import words_of_size
+    from expressivity.precision import audit_words, fitted_constant, precision_table
 
     model = serialize.load(model_file)
     rows = precision_table(
-        model, lambda n: words_of_size(model, n, samples, seed=n), range(min_n, max_n + 1), max_bits=max_bits
+        model, lambda n: audit_words(model, n, samples, seed=n), range(min_n, max_n + 1), max_bits=max_bits
     )
-    click.echo(f"{'n':>4} {'positions N':>12} {'log2 N':>7} {'smallest p':>11} {'theory c log2 N':>16}")
+    click.echo(f"{'n':>4} {'positions N':>12} {'log2 N':>7} {'p0':>5} {'c log2 N':>9}  first split below p0")
     for row in rows:
         p = "none" if row.smallest_bits is None else str(row.smallest_bits)
         log_n = math.log2(row.positions)
-        click.echo(f"{row.n:>4} {row.positions:>12} {log_n:>7.2f} {p:>11} {row.theory_bits:>16.1f}")
-    fitted = [row.theory_bits / math.log2(row.positions) for row in rows if row.positions > 1]
-    if fitted:
-        click.echo(f"c = {fitted[0]:.2f}: the least c with c log2 N >= smallest p on every row")
+        below = row.below.describe() if row.below else ""
+        click.echo(f"{row.n:>4} {row.positions:>12} {log_n:>7.2f} {p:>5} {row.theory_bits:>9.1f}  {below}")
+    c = fitted_constant((row.positions, row.smallest_bits) for row in rows)
+    click.echo(f"c = {c:.2f}: the least c with c log2 N >= p0 on every row (rows with a p0 and N >= 2)")
