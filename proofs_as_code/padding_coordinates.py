@@ -1,15 +1,18 @@
 """Padding coordinates: every padding token learns the digits of its offset in O(k) causal layers.
 
 Statement. Pad a word of length n with n^k tokens and number them p = 0, 1, ..., n^k - 1. Write
-p = sum_r d_r n^(k-1-r) with 0 <= d_r < n. A transformer with 2k causal layers (1 when k = 1), no
-positional encoding and rational weights, independent of n, leaves at every padding token k norm groups
-whose layer-norm readings are exactly phi(d_0), ..., phi(d_{k-1}), phi(d) = (d, 1, -d, -1)/sqrt(2d^2 + 2).
-These are the hashes the FO[M] compiler (docs/routes.md) joins on: phi(d).phi(e) = 1 iff d = e, and
-the gap 1 - phi(d).phi(d + 1) is positive (about 1/(2 d^4)), so O(log n) bits separate digits.
+p = sum_r d_r n^(k-1-r) with 0 <= d_r < n. A transformer with O(k) layers that only look back (causal or
+strict masks), no positional encoding and rational weights, independent of n, leaves at every padding
+token k norm groups holding key(d_0), ..., key(d_{k-1}), key(d) = (1/(d+1), 1, -1/(d+1), -1), whose
+layer-norm readings are psi(d) = phi(1/(d+1)), phi(z) = (z, 1, -z, -1)/sqrt(2 z^2 + 2). These are the
+keys the FO[M] compiler joins on (docs/theory.md): psi(d).psi(e) = 1 iff d = e, and the gap
+1 - psi(d).psi(d + 1) is positive (about 1/(2 d^4)), so O(log n) bits separate digits; each key is the
+mean of a spin over one tie set, so under fixed:p equal digits give bit-identical cells
+(proofs_as_code/rounding_margins.py).
 
 Construction: `expressivity.compile.coordinates.digit_hashes` with region = padding and base = the
-input tokens (B = n); its module docstring gives the layers (counts, divisibility by a BOS-sentinel
-match, run starts, counting within blocks).
+input tokens (B = n); its module docstring gives the layers (canonical counts, divisibility by
+collisions of canonical keys, run starts, counting within blocks).
 
 Check: run the construction exactly for every word length 1..max_n and compare every padding token's
 readings with phi of its true digits, computed independently here.
@@ -41,8 +44,10 @@ def construct(k: int) -> tuple[Model, tuple[Group, ...]]:
 
 
 def phi(d: int) -> list[SqrtNumber]:
-    scale = SqrtNumber.sqrt_of(Fraction(1, 2 * d * d + 2))
-    return [SqrtNumber(d) * scale, scale, SqrtNumber(-d) * scale, -scale]
+    """psi(d) = phi(1/(d + 1)), the reading of key(d)."""
+    z = Fraction(1, d + 1)
+    scale = SqrtNumber.sqrt_of(1 / (2 * z * z + 2))
+    return [SqrtNumber(z) * scale, scale, SqrtNumber(-z) * scale, -scale]
 
 
 def reading(cells: list[SqrtNumber]) -> list[SqrtNumber]:
@@ -64,7 +69,7 @@ def digits_of(p: int, n: int, k: int) -> list[int]:
 
 
 def hash_gap(d: int) -> SqrtNumber:
-    """1 - phi(d).phi(d + 1), exactly."""
+    """1 - psi(d).psi(d + 1), exactly."""
     dot = sum((x * y for x, y in zip(phi(d), phi(d + 1), strict=True)), SqrtNumber(0))
     return SqrtNumber(1) - dot
 
@@ -92,7 +97,9 @@ def check(max_n: int, k: int) -> dict:
         "digit_mismatches": mismatches,
         "layers": len(model.prefix),
         "width": model.width,
-        "causal_only": all(head.mask == "causal" for layer in model.prefix for head in layer.heads),
+        "looks_back_only": all(
+            head.mask in ("causal", "strict") for layer in model.prefix for head in layer.heads
+        ),
         "smallest_gap": float(min(gaps)) if gaps else None,
         "smallest_gap_at_digit": min(range(len(gaps)), key=gaps.__getitem__) if gaps else None,
     }

@@ -101,7 +101,8 @@ def test_one_model_for_every_length() -> None:
 
 
 def test_masks_of_each_mode() -> None:
-    """Mixed: the unmasked heads are exactly the quantifier counting heads. Causal: every head causal."""
+    """Mixed: the unmasked heads are exactly the quantifier counting heads. Causal: every head looks back
+    only (causal, or strict: causal without the diagonal, used by the coordinate counts)."""
     text = "M2 x y. Q_a(x) & ~(y < x) | exists z. (z = x & Q_b(z))"
     mixed = compile_formula(text, "ab")
     heads = [head for layer in mixed.prefix for head in layer.heads]
@@ -109,7 +110,7 @@ def test_masks_of_each_mode() -> None:
     assert unmasked == {head.name for head in heads if head.name.startswith("count(")}
     assert len(unmasked) == 2
     causal = compile_formula(text, "ab", causal=True)
-    assert {head.mask for layer in causal.prefix for head in layer.heads} == {"causal"}
+    assert {head.mask for layer in causal.prefix for head in layer.heads} == {"causal", "strict"}
 
 
 def test_depth_grows_by_one_layer_per_quantifier_level() -> None:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from expressivity import Layer, Model, run
+from expressivity.compile.coordinates import key_cells
 from expressivity.compile.formula.quantifiers import threshold
 from expressivity.compile.gadgets import (
     Axis,
@@ -47,9 +48,9 @@ def tail_model(program: Program, rows: Sequence[dict[str, Fraction]], layers: Se
     return program.model(prefix=layers, tail=tail)
 
 
-def values_at(model: Model, label: str) -> list:
-    """The exact values of `label` at the tail tokens after the run (BOS dropped)."""
-    return run(model, "", record=False).column(label)[1:]
+def values_at(model: Model, label: str, backend: str = "exact") -> list:
+    """The values of `label` at the tail tokens after the run (BOS dropped)."""
+    return run(model, "", backend, record=False).column(label)[1:]
 
 
 def hash_cells(group: Group, d: int) -> dict[str, Fraction]:
@@ -202,15 +203,19 @@ def test_decision_ffn_named_example_equality_of_positions() -> None:
     assert len(ffn.w1) == 3
 
 
-def test_zero_digit_ffn_thresholds_a_hash_exactly() -> None:
+def test_zero_digit_ffn_thresholds_a_key_exactly() -> None:
+    """Digit d is stored as the key (1/(d+1), 1, -1/(d+1), -1): the FFN flags d = 0 (and only there)
+    at gated tokens, on the exact backend and under fixed:p."""
     program = Program("a")
     digit, gate, out = program.group("digit", 4), program.group("gate", 4), program.group("zero", 4)
     program.set_all({**spin_cells(out, 0), **spin_cells(gate, 0)})
-    rows = [{**hash_cells(digit, d), **spin_cells(gate, g)} for d in range(30) for g in (0, 1)]
-    rows.append(spin_cells(gate, 1))  # a digit group of zeros reads 0 = phi(0)[0]: also "zero"
+    rows = [
+        {**key_cells(digit, Fraction(1, d + 1)), **spin_cells(gate, g)} for d in range(30) for g in (0, 1)
+    ]
     model = tail_model(program, rows, [Layer(ffns=[zero_digit_ffn("z", digit, gate, out)])])
-    expected = [Fraction(d == 0 and g == 1) - HALF for d in range(30) for g in (0, 1)] + [HALF]
+    expected = [Fraction(d == 0 and g == 1) - HALF for d in range(30) for g in (0, 1)]
     assert values_at(model, out[0]) == expected
+    assert values_at(model, out[0], "fixed:24") == expected
 
 
 QUANTIFIERS = [

@@ -8,8 +8,9 @@ BOS, ruler (m), matrix (m^2), PAD (m^3, one per triple (i, k, j)), END (one tail
 
 Construction [ours, after the paper's]. All cells are rational at every position (no stored hash).
 
-- Coordinates (`digit_hashes`, base = the m ruler tokens): matrix token (i, j) reads phi(i), phi(j);
-  padding token (i, k, j) reads phi(i), phi(k), phi(j).
+- Coordinates (`digit_hashes`, base = the m ruler tokens): matrix token (i, j) holds key(i), key(j);
+  padding token (i, k, j) holds key(i), key(k), key(j), key(d) = (1/(d+1), 1, -1/(d+1), -1), bit-identical
+  for equal digits under fixed:p, so every join below ties exactly as in the exact semantics.
 - State: a group E = (x, x, -x, -x), x >= 0, at matrix token (i, j); its reading is the spin 1/2 when
   x > 0 and 0 when x = 0, and B(i, j) = [x > 0]. Initially x = A_ij / 2.
 - Loop body (2 layers). Layer 1: padding token (i, k, j) retrieves the readings of E at (i, k) and
@@ -22,10 +23,11 @@ Construction [ours, after the paper's]. All cells are rational at every position
   accumulating E does for free). ceil(log2 m) iterations reach every path of length <= m - 1; more
   change nothing (B is then closed under composition). Scratch C1, C2, C is 0 after every iteration.
 - Readout. s = #ruler tokens strictly before the source: a ruler token is "before the source" iff the
-  causal count of source symbols up to it is 0 (a sign cell). Unmasked counts over all N positions give
-  (s/N, 1/N) and (t/N, 1/N), which read phi(s), phi(t). The END token retrieves E's reading at matrix
-  token (s, t) into `accept`, which also holds #b/N (a 'b' ruler symbol means s = t). The unembedding
-  scores accept = that cell and reject = 0; an exact tie (0) goes to reject.
+  causal count of source symbols up to it is 0 (a sign cell). A head over BOS and those ruler tokens
+  averages the BOS spin: 1/(s + 1), so the group holds key(s) (likewise key(t)). The END token
+  retrieves E's reading at matrix token (s, t) into `accept`, which also holds #b/N (a 'b' ruler
+  symbol means s = t). The unembedding scores accept = that cell and reject = 0; an exact tie (0) goes
+  to reject.
 
 Malformed words (any word over the alphabet that `connectivity_word` would not produce) run without
 error, since every cell stays rational, but the answer means nothing; the model does not detect them.
@@ -36,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from numbers import Integral
 
-from expressivity.compile.coordinates import digit_hashes
+from expressivity.compile.coordinates import digit_hashes, key_cells, mean_into_key, restricted_head
 from expressivity.compile.gadgets import HALF, linear_ffn, spin_cells, spin_writes, table_ffn, uniform_head
 from expressivity.compile.program import Group, Program
 from expressivity.model import FFN, Head, InputError, Layer, LoopCount, Model, Padding, Rational, View
@@ -119,10 +121,11 @@ def _merge(*sections: Sequence[Layer]) -> list[Layer]:
 
 
 def _endpoint_layers(
-    program: Program, role: str, symbols: str, ruler: Group, bos: Group
+    program: Program, role: str, symbols: str, ruler: Group, bos: Group, one: Group
 ) -> tuple[list[Layer], Group]:
-    """Two layers giving every position the hash group (v/N, 1/N, -v/N, -1/N), reading phi(v), where v is
-    the ruler index of the (unique) ruler token whose symbol is in `symbols`."""
+    """Two layers giving every position the key group key(v) = (1/(v+1), 1, -1/(v+1), -1) of the ruler
+    index v of the (unique) ruler token whose symbol is in `symbols`: the mean of the BOS spin over BOS
+    and the v ruler tokens before it (an unmasked head restricted to them), canonical under fixed:p."""
     marked = _kind_spin(program, f"conn.{role}", symbols)
     seen = program.group(f"conn.{role}_seen", 4)  # (y, y, -y, -y), y = #marked <= i / (i + 1)
     program.set_all(spin_cells(seen, 1))
@@ -139,12 +142,17 @@ def _endpoint_layers(
         writes=list(before),
     )
     vertex = program.group(f"conn.{role}_vertex", 4)
-    program.set_all(dict(zip(vertex, (HALF, HALF, -HALF, -HALF), strict=True)))
-    count_before = uniform_head(
-        f"conn.count_before_{role}", before, {vertex[0]: 1, vertex[2]: -1}, mask="unmasked"
+    program.set_all(key_cells(vertex))
+    count = restricted_head(
+        f"conn.count_before_{role}",
+        one,
+        [bos, before],
+        [1, 1],
+        mean_into_key(vertex, {bos[0]: 1}),
+        "unmasked",
+        reads=[bos],
     )
-    count_bos = uniform_head(f"conn.count_bos_{role}", bos, {vertex[1]: 1, vertex[3]: -1}, mask="unmasked")
-    return [Layer(heads=[count_seen], ffns=[flag]), Layer(heads=[count_before, count_bos])], vertex
+    return [Layer(heads=[count_seen], ffns=[flag]), Layer(heads=[count])], vertex
 
 
 def compile_connectivity(extra_iterations: int = 0) -> Model:
@@ -161,8 +169,8 @@ def compile_connectivity(extra_iterations: int = 0) -> Model:
     pad_layers, (first, middle, last) = digit_hashes(
         program, "conn.pad", region=padding, digits=3, base=ruler
     )
-    source_layers, source = _endpoint_layers(program, "source", SOURCE_SYMBOLS, ruler, bos)
-    target_layers, target = _endpoint_layers(program, "target", TARGET_SYMBOLS, ruler, bos)
+    source_layers, source = _endpoint_layers(program, "source", SOURCE_SYMBOLS, ruler, bos, one)
+    target_layers, target = _endpoint_layers(program, "target", TARGET_SYMBOLS, ruler, bos, one)
     accept = program.cell("conn.accept")
     program.set_all({accept: HALF})
     both = _kind_spin(program, "conn.both", ["b"])

@@ -335,18 +335,20 @@ def _accumulate(
 
 def zero_digit_ffn(name: str, digit: Group, gate: Group, writes: Group) -> FFN:
     """Adds +1 to the spin group `writes` (as (1, 1, -1, -1)) exactly where `gate` holds bit 1 and the
-    hash group `digit` reads phi(0); the caller embeds the spin of bit 0 there.
+    key group `digit` holds key(0) = (1, 1, -1, -1) (`coordinates.digit_hashes` stores digit d as
+    x = 1/(d + 1) in (x, 1, -x, -1)); the caller embeds the spin of bit 0 there.
 
-    phi(d)[0] = d/sqrt(2 d^2 + 2) is 0 at d = 0 and at least 1/2 for d >= 1, so
-    ReLU(1 - 2 phi(d)[0] + 4 g - 2) with g = +-1/2 the gate's spin is 1 or 0 at gated tokens, and at most
-    -3 + sqrt 3 < 0 elsewhere (any reading of 4 cells has |first coordinate| <= sqrt(3)/2): the output
-    is rational even though the reading is not."""
-    unit = {digit[0]: Fraction(-2), gate[0]: Fraction(4)}
+    The reading of (x, 1, -x, -1) has first coordinate r = x/sqrt(2 x^2 + 2): exactly 1/2 at x = 1, and
+    at most 1/sqrt(10) < 0.317 for 0 <= x <= 1/2 (digits >= 1). So ReLU(10 r + 8 g - 8), g = +-1/2 the
+    gate's spin, is exactly 1 at a gated key(0), negative at other gated keys (with 0.08 to spare for
+    rounding), and at most 10 sqrt(3)/2 - 12 < 0 ungated (any reading of 4 cells has |r| <= sqrt(3)/2):
+    the output is rational even though the reading is not."""
+    unit = {digit[0]: Fraction(10), gate[0]: Fraction(8)}
     return FFN(
         name,
         View([digit, gate]),
         w1=[unit],
-        b1=[-1],
+        b1=[-8],
         w2=[[sign] for sign in (1, 1, -1, -1)],
         writes=list(writes),
     )

@@ -2,10 +2,12 @@
 
 At an assignment token with digits d (v_x = d_x + 1):
 
-- Q_a(x) (G3 + G4): a head with query (phi(d_x), pad spin) and key (input position hash, input spin)
-  ties exactly on the input token at position d_x + 1 (hash part 1 there, below 1 at other inputs;
-  the spin part is +1 on inputs and -1 elsewhere). It copies that token's is(a) spins into letter(a, x).
-- zero(x) = [d_x = 0]: `zero_digit_ffn` thresholds the first coordinate of phi(d_x) (0 or >= 1/2).
+- Q_a(x) (G3 + G4): a head with query (key(d_x), pad spin) and key (input position key, input spin)
+  ties exactly on the input token at position d_x + 1 (the same canonical key there, bit for bit; a
+  smaller dot product at other inputs; the spin part is +1 on inputs and -1 elsewhere). It copies that
+  token's is(a) spins into letter(a, x).
+- zero(x) = [d_x = 0]: `zero_digit_ffn` thresholds the first coordinate of the reading of key(d_x)
+  (exactly 1/2 for d = 0, below 0.317 otherwise).
 - rank: a causal head joining on every other digit (and the pad spin) ties on the tokens that agree with
   this one off x and stand before it, i.e. those with digit x <= d_x: d_x + 1 tokens, exactly one of them
   with digit 0. The mean of zero(x) is 1/(d_x + 1) - 1/2 = rho_x, written into the order groups and the

@@ -11,8 +11,9 @@ is the most significant digit of the coordinates, so the coordinate set-up is th
 with one more digit.
 
 Coordinates come from `expressivity.compile.coordinates.digit_hashes` (causal heads only): the input
-tokens get phi(position - 1) (region = inputs, one digit) and the padding tokens phi(d_r) per digit
-(region = padding, base = inputs, so B = n). Both run side by side, layer by layer. The quantifier heads
+tokens get key(position - 1) (region = inputs, one digit) and the padding tokens key(d_r) per digit
+(region = padding, base = inputs, so B = n), key(d) = (1/(d+1), 1, -1/(d+1), -1), canonical under
+fixed:p (equal digits, bit-identical cells). Both run side by side, layer by layer. The quantifier heads
 join on key(x) = (rho_x + 1/2, 1, -rho_x - 1/2, -1) instead, which reads phi(1/(d_x + 1)): rational
 cells, and a unit vector at every token (its second cell is 1), so all keys of a head have the same
 norm (the exact backend's hash-join) and the residual stream stays rational.
@@ -120,8 +121,11 @@ def _coordinates(plan: Plan, cells: Cells) -> None:
         layers, (cells.input_hash,) = digit_hashes(program, "position", region=cells.inputs, digits=1)
         parts.append(layers)
     if names:
+        # The region holds copies * n^k tokens: with n >= 2, ceil(log2 copies) more level-0 phases cover
+        # the copy factor (coordinates.digit_hashes).
+        phases = len(names) - 1 + (plan.copies - 1).bit_length()
         layers, groups = digit_hashes(
-            program, "assignment", region=cells.pad, digits=len(names), base=cells.inputs
+            program, "assignment", region=cells.pad, digits=len(names), base=cells.inputs, phases=phases
         )
         parts.append(layers)
         cells.digits = dict(zip(names, groups, strict=True))
