@@ -56,9 +56,6 @@ def _round_over_sqrt(a: int, ss: int) -> int:
     return (twice + 1) // 2
 
 
-_round_over_sqrt_array = np.frompyfunc(_round_over_sqrt, 2, 1)
-
-
 def _objects(x: np.ndarray) -> np.ndarray:
     return x if x.dtype == object else x.astype(object)
 
@@ -75,11 +72,12 @@ class FixedBackend:
         self.limit = 1 << (bits - 1)
         self.name = f"fixed:{bits}"
 
-    def _checked(self, x: np.ndarray, what: str) -> np.ndarray:
-        """x itself when every entry fits in p bits; otherwise an error naming the first position."""
+    def _checked(self, x: np.ndarray, what: str, row: str = "position") -> np.ndarray:
+        """x itself when every entry fits in p bits; otherwise an error naming the first bad entry (its
+        row: a position, or a token kind for the embedding table; and its column)."""
         if x.size and (x.max() >= self.limit or x.min() < -self.limit):
             bad = np.argwhere((x >= self.limit) | (x < -self.limit))[0]
-            where = f"position {bad[0]}" + (f", coordinate {bad[1]}" if len(bad) > 1 else "")
+            where = f"{row} {bad[0]}" + (f", column {bad[1]}" if len(bad) > 1 else "")
             value = Fraction(int(x[tuple(bad)]), self.scale)
             span = Fraction(self.limit, self.scale)
             raise SimulationError(
@@ -93,23 +91,31 @@ class FixedBackend:
             [[int(_round_ratio(x.numerator * self.scale, x.denominator)) for x in row] for row in rows],
             dtype=object,
         ).reshape(len(rows), len(rows[0]) if rows else 0)
-        return self._checked(kinds, "the embedding table (row = token kind)")
+        return self._checked(kinds, "the embedding", row="token kind")
 
     def embed(self, table: np.ndarray, tokens: np.ndarray) -> np.ndarray:
         return table[tokens]
 
     def view(self, h: np.ndarray, groups: Sequence[np.ndarray], centre: bool) -> np.ndarray:
         """Each group's reading y / ||y|| from the exact integers: with Y = |G| X - sum X (centred, a
-        multiple of y) the reading is Y_c / sqrt(sum Y^2), rounded once."""
+        multiple of y) the reading is Y_c / sqrt(sum Y^2), rounded once. Rows with equal cells give equal
+        readings, so each distinct row of a group is computed once."""
         parts = []
         for columns in groups:
-            x = _objects(h[:, columns])
-            y = x * len(columns) - x.sum(axis=1, keepdims=True) if centre else x
-            ss = (y * y).sum(axis=1, keepdims=True)
-            safe = np.where(ss == 0, 1, ss)
-            part = _round_over_sqrt_array(y * self.scale, np.broadcast_to(safe, y.shape))
-            parts.append(np.where(ss == 0, 0, part).astype(object))
+            rows = [tuple(row) for row in h[:, columns].tolist()]
+            readings = {row: self._reading(row, centre) for row in dict.fromkeys(rows)}
+            parts.append(
+                np.array([readings[row] for row in rows], dtype=object).reshape(len(rows), len(columns))
+            )
         return self._checked(np.concatenate(parts, axis=1), "a norm group's reading")
+
+    def _reading(self, row: tuple[int, ...], centre: bool) -> tuple[int, ...]:
+        total = sum(row)
+        y = [x * len(row) - total for x in row] if centre else list(row)
+        squares = sum(v * v for v in y)
+        if squares == 0:
+            return (0,) * len(row)
+        return tuple(_round_over_sqrt(v * self.scale, squares) for v in y)
 
     def linear(self, z: np.ndarray, weights: CompiledMatrix, bias: CompiledMatrix | None) -> np.ndarray:
         """(z W^T + b) per output coordinate: exact, then rounded once. With W = num/den the exact value
@@ -128,24 +134,34 @@ class FixedBackend:
         out[:, columns] = out[:, columns] + delta
         return self._checked(out, "a residual addition")
 
-    def scores(self, q: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """Every score q_i . k_j rounded once (units 2^-f): (Q K^T) / 2^f, from the exact product."""
-        raw = _objects(int_matmul(q, k.T))
-        return self._checked(_round_ratio(raw, self.scale), "an attention score (row = query position)")
-
     def attend(
         self, q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: str, uniform: bool
     ) -> tuple[np.ndarray, TieSets]:
+        """Tie sets of the rounded scores, then each mean rounded once.
+
+        Rounding R(x) = floor((2x + s)/(2s)), s = 2^f, is non-decreasing in the exact score x (in units
+        of 2^-2f), so a row's largest rounded score is R(largest exact score) and the tie set is every
+        visible j with R(x_j) = R_max, i.e. x_j >= s R_max - s/2: one comparison per score on the exact
+        integers, no division. Overflow is checked on the rounded extremes of the visible scores."""
         size = q.shape[0]
         visible = visible_matrix(mask, size)
         if uniform:
             ties = visible
         else:
-            scores = self.scores(q, k)
-            # Invisible scores become one below the smallest score, so they never reach a row maximum.
-            floor = scores.min(initial=0) - 1
-            best = np.where(visible, scores, floor).max(axis=1, initial=floor)
-            ties = visible & (scores == best[:, None])
+            raw = int_matmul(q, k.T, as_object=False)
+            floor = raw.min(initial=0) - 1
+            best = np.where(visible, raw, floor).max(axis=1, initial=floor)
+            ceiling = raw.max(initial=0) + 1
+            worst = np.where(visible, raw, ceiling).min(axis=1, initial=ceiling)
+            rows = np.nonzero(visible.any(axis=1))[0]
+            if rows.size:
+                extremes = np.array([[best[rows].max(), worst[rows].min()]], dtype=object)
+                self._checked(_round_ratio(extremes, self.scale), "an attention score")
+            rounded_best = _round_ratio(_objects(best), self.scale)
+            threshold = rounded_best * self.scale - self.scale // 2
+            if raw.dtype != object and np.abs(threshold).max(initial=0) < 2**62:
+                threshold = threshold.astype(np.int64)
+            ties = visible & (raw >= threshold[:, None])
         counts = ties.sum(axis=1)
         sums = _objects(int_matmul(ties.astype(np.int64), v))
         out = _round_ratio(sums, np.maximum(counts, 1).astype(object)[:, None])
