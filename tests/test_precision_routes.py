@@ -1,0 +1,126 @@
+"""Every compiled route keeps its ties under log precision: at p = ceil(C log2 N), C the constant printed
+by benchmarks/precision.py, fixed:p gives every tie set of every head at every position (and loop
+iteration) and every output of the exact run.
+
+The families are those of the compile tests, at sizes that keep this file fast: FO[M] sentences with
+k <= 3 variables in both modes, s-t connectivity up to m = 6 vertices, random circuits and c432 in both
+modes. The exact run is the reference; `precision.compare` names the first difference.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from circuits.io import read_circuit
+from circuits.strategies import circuits, input_vectors
+from expressivity import Simulator
+from expressivity.compile.circuit import compile_circuit, input_word
+from expressivity.compile.connectivity import compile_connectivity, connectivity_word
+from expressivity.compile.formula import compile_formula
+from expressivity.precision import compare
+
+C = 8.5
+"""max over routes of p0 / log2 N, as printed by benchmarks/precision.py (rounded up to a half)."""
+
+SENTENCES = {
+    1: ["M x. Q_a(x)", "exists x. (Q_a(x) & ~Q_b(x))"],
+    2: ["exists x. exists y. (x < y & Q_a(x) & Q_b(y))", "M2 x y. Q_a(x) | Q_a(y)"],
+    3: ["exists x. exists y. exists z. (x < y & y < z & Q_a(x) & Q_b(z))"],
+}
+MAX_LENGTH = {1: 8, 2: 5, 3: 3}
+
+
+def bits_for(simulator: Simulator, word: str) -> int:
+    return math.ceil(C * math.log2(simulator.model.sequence_length(len(word))))
+
+
+def assert_same_ties(simulator: Simulator, word: str) -> None:
+    bits = bits_for(simulator, word)
+    exact = simulator.run(word, "exact", record=False)
+    fixed = simulator.run(word, f"fixed:{bits}", record=False)
+    assert set(fixed.ties) == set(exact.ties)
+    found = compare(exact, fixed, bits)
+    assert found is None, found.describe()
+
+
+COMPILED = {
+    (text, causal): Simulator(compile_formula(text, "ab", causal=causal))
+    for texts in SENTENCES.values()
+    for text in texts
+    for causal in (False, True)
+}
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from(sorted(COMPILED)), st.data())
+def test_formulas_keep_every_tie(key, data) -> None:
+    text, _ = key
+    k = next(k for k, texts in SENTENCES.items() if text in texts)
+    word = data.draw(st.text("ab", min_size=1, max_size=MAX_LENGTH[k]))
+    assert_same_ties(COMPILED[key], word)
+
+
+CONNECTIVITY = Simulator(compile_connectivity())
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(2, 5).flatmap(lambda m: st.tuples(st.just(m), st.integers(0, 2 ** (m * m) - 1))))
+def test_connectivity_keeps_every_tie(graph) -> None:
+    m, bits = graph
+    adjacency = [[(bits >> (i * m + j)) & 1 for j in range(m)] for i in range(m)]
+    rng = random.Random(bits)
+    assert_same_ties(CONNECTIVITY, connectivity_word(adjacency, rng.randrange(m), rng.randrange(m)))
+
+
+def test_connectivity_path_of_length_five() -> None:
+    """m = 6: the path 0 -> 1 -> ... -> 5, reachable only through every loop iteration."""
+    adjacency = [[int(j == i + 1) for j in range(6)] for i in range(6)]
+    assert_same_ties(CONNECTIVITY, connectivity_word(adjacency, 0, 5))
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    circuits(max_inputs=4, max_gates=12, max_depth=4, max_weight=3).flatmap(
+        lambda c: st.tuples(st.just(c), input_vectors(c))
+    ),
+    st.booleans(),
+)
+def test_random_circuits_keep_every_tie(case, causal) -> None:
+    circuit, bits = case
+    compiled = compile_circuit(circuit, causal=causal, check=False)
+    assert_same_ties(compiled.simulator, input_word(compiled.inputs, bits))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_c432_keeps_every_tie(shared_circuits, causal) -> None:
+    circuit = read_circuit(shared_circuits / "iscas85" / "c432.bench")
+    compiled = compile_circuit(circuit, causal=causal, check=False)
+    bits = random.Random(432).choices((0, 1), k=len(compiled.inputs))
+    assert_same_ties(compiled.simulator, input_word(compiled.inputs, bits))
+
+
+@pytest.mark.parametrize(
+    ("model", "size"),
+    [
+        (compile_connectivity(), 4),
+        (compile_formula("exists x. exists y. (x<y & Q_a(x) & Q_b(y))", "ab"), 5),
+        (compile_formula("M2 x y. Q_a(x) | Q_a(y)", "ab"), 6),
+    ],
+)
+def test_the_issue_table_has_no_disagreement_at_64_and_100(model, size) -> None:
+    """The three models of the issue's table, on 4 of its random inputs each: at p = 64 and 100 (both at
+    least ceil(C log2 N) here) every tie set and every decision equals exact."""
+    from expressivity.verification import words_of_size
+
+    simulator = Simulator(model)
+    for word in words_of_size(model, size, 4, seed=1):
+        exact = simulator.run(word, "exact", record=False)
+        assert bits_for(simulator, word) <= 64
+        for bits in (64, 100):
+            found = compare(exact, simulator.run(word, f"fixed:{bits}", record=False), bits)
+            assert found is None, found.describe()
