@@ -97,8 +97,8 @@ def test_random_circuits_keep_every_tie(case, causal) -> None:
 
 
 @pytest.mark.parametrize("causal", [False, True])
-def test_c432_keeps_every_tie(shared_circuits, causal) -> None:
-    circuit = read_circuit(shared_circuits / "iscas85" / "c432.bench")
+def test_c432_keeps_every_tie(netlists, causal) -> None:
+    circuit = read_circuit(netlists / "iscas85" / "c432.bench")
     compiled = compile_circuit(circuit, causal=causal, check=False)
     bits = random.Random(432).choices((0, 1), k=len(compiled.inputs))
     assert_same_ties(compiled.simulator, input_word(compiled.inputs, bits))
