@@ -121,13 +121,18 @@ def test_the_model_file_round_trip_keeps_outputs_by_name(tmp_path, netlists):
 
 REAL = [
     ("iscas85", "c17.bench"),
-    ("iscas85", "c432.bench"),
-    ("iscas85", "c499.bench"),
-    ("iscas85", "c880.bench"),
-    ("epfl", "ctrl.aig"),
-    ("epfl", "int2float.aig"),
-    ("epfl", "dec.aig"),
-    ("epfl", "router.aig"),
+    *(
+        pytest.param(family, name, marks=pytest.mark.slow)
+        for family, name in [
+            ("iscas85", "c432.bench"),
+            ("iscas85", "c499.bench"),
+            ("iscas85", "c880.bench"),
+            ("epfl", "ctrl.aig"),
+            ("epfl", "int2float.aig"),
+            ("epfl", "dec.aig"),
+            ("epfl", "router.aig"),
+        ]
+    ),
 ]
 
 
@@ -147,6 +152,7 @@ def test_c432_in_the_causal_mode(netlists):
         assert compiled.run(bits, record=False) == evaluate(circuit, bits)
 
 
+@pytest.mark.slow
 def test_c6288_multiplies_two_16_bit_numbers(netlists):
     """c6288 is a 16 x 16 multiplier whose last two outputs are swapped (see test_circuits_io_real)."""
     circuit = read_circuit(netlists / "iscas85" / "c6288.bench")
@@ -177,6 +183,7 @@ def test_tc0_families_need_a_constant_number_of_loops(name):
     assert len(set(loops.values())) == 1, loops
 
 
+@pytest.mark.slow
 def test_reachability_needs_logarithmically_many_loops():
     """Repeated squaring: depth 2 ceil(log2 n) (circuits.families.reachability), so loops grow by a
     constant each time n doubles: O(log n), the TC^1 schedule."""

@@ -53,6 +53,7 @@ def test_accepts_iff_reachable(instance) -> None:
     assert trace.loops == smallest_power(len(adjacency))
 
 
+@pytest.mark.slow
 def test_eight_vertices() -> None:
     rng = random.Random(0)
     adjacency = [[int(rng.random() < 0.15) for _ in range(8)] for _ in range(8)]

@@ -31,6 +31,7 @@ def compiled(name: str, causal: bool) -> Simulator:
     return COMPILED[(name, causal)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize(("causal", "max_length"), [(False, 4), (True, 3)])
 def test_every_short_word(name: str, causal: bool, max_length: int) -> None:

@@ -301,6 +301,7 @@ def well_separated(ref: Reference) -> bool:
     return min(margins) > SEPARATION and ref.scoring_ties == 0 and ref.zero_groups == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["fixed:120", "float64"])
 @given(case=models(generic=True))
 @settings(max_examples=80, suppress_health_check=[HealthCheck.filter_too_much])

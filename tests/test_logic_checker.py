@@ -74,6 +74,7 @@ def reference(f, word, env):
     raise AssertionError(f"unknown node {f!r}")
 
 
+@pytest.mark.slow
 @settings(max_examples=300)  # the key correctness property of the oracle: spend more examples on it
 @given(formulas(max_vars=3, max_depth=3, free=("x", "y")), words(max_size=5))
 def test_evaluate_matches_the_reference_on_every_assignment(formula, word):

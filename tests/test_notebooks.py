@@ -30,6 +30,7 @@ def test_every_notebook_is_executed():
     assert sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")) == sorted(NOTEBOOK_NAMES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOK_NAMES)
 def test_notebook_runs_and_draws(name, monkeypatch, tmp_path):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
