@@ -26,7 +26,7 @@ are allowed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +49,7 @@ from expressivity.logic.syntax import (
     Or,
     PairMajority,
     Quantifier,
+    Relation,
     free_variables,
     subformulas,
 )
@@ -123,6 +124,34 @@ def holds_batch(sentence: Formula | str, words: Iterable[str], alphabet: str | N
     return result
 
 
+def evaluate_on_batch(
+    formula: Formula,
+    words: Sequence[str],
+    variables: Sequence[str],
+    relations: Mapping[str, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The values of `formula` on words of one length n, as a Boolean array (len(words),) + (n,) * m.
+
+    Axis 1 + i belongs to variables[i] (which must list every free variable of the formula once).
+    `relations[R]` is a Boolean array (len(words),) + (n,) * arity giving R on every word: the value of
+    an atom R(x1, .., xk) is relations[R][w, x1 - 1, .., xk - 1]. This is one step of an iterated program's
+    interpreter (interpreter.py)."""
+    words = list(words)
+    n = len(words[0]) if words else 0
+    if any(len(word) != n for word in words):
+        raise ValueError("evaluate_on_batch takes words of one length")
+    order = tuple(variables)
+    missing = free_variables(formula) - set(order)
+    if missing:
+        raise ValueError(f"variables {order} leaves out the free variable(s) {', '.join(sorted(missing))}")
+    formula_vars = sorted(_all_variables(formula) | set(order))
+    values = _evaluate_group(formula, words, n, formula_vars, relations or {})
+    rest = [name for name in formula_vars if name not in order]
+    values = values.transpose([0, *(1 + formula_vars.index(name) for name in (*order, *rest))])
+    values = values[(slice(None),) * (1 + len(order)) + (0,) * len(rest)]
+    return np.broadcast_to(values, (len(words),) + (n,) * len(order)).copy()
+
+
 def _variable_axes(formula: Formula) -> list[str]:
     """The formula's variable names in sorted order, one array axis each (after the batch axis).
 
@@ -167,6 +196,7 @@ class _Context:
     codes: np.ndarray
     n: int
     axis: dict[str, int]
+    relations: Mapping[str, np.ndarray] = field(default_factory=dict)
     memo: dict[Formula, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -184,10 +214,17 @@ class _Context:
         return self.along(np.arange(1, self.n + 1, dtype=np.int64), name)
 
 
-def _evaluate_group(formula: Formula, words: list[str], n: int, formula_vars: list[str]) -> np.ndarray:
+def _evaluate_group(
+    formula: Formula,
+    words: list[str],
+    n: int,
+    formula_vars: list[str],
+    relations: Mapping[str, np.ndarray] | None = None,
+) -> np.ndarray:
     """Values of formula on words that all have length n: shape (len(words), n or 1, ...)."""
     codes = np.array([[ord(symbol) for symbol in word] for word in words], dtype=np.int64)
-    context = _Context(codes.reshape(len(words), n), n, {name: 1 + i for i, name in enumerate(formula_vars)})
+    axes = {name: 1 + i for i, name in enumerate(formula_vars)}
+    context = _Context(codes.reshape(len(words), n), n, axes, relations or {})
     for node in subformulas(formula):
         context.memo[node] = _compute(node, context)
     values = context.memo[formula]
@@ -207,6 +244,8 @@ def _compute(f: Formula, context: _Context) -> np.ndarray:
         return context.positions(f.left) < context.positions(f.right)
     if isinstance(f, Equal):
         return context.positions(f.left) == context.positions(f.right)
+    if isinstance(f, Relation):
+        return _relation_value(f, context)
     if isinstance(f, Const):
         return np.full((1,) * context.ndim, f.value)
     if isinstance(f, Not):
@@ -234,6 +273,22 @@ def _compute(f: Formula, context: _Context) -> np.ndarray:
         if isinstance(f, AtLeast):
             return count >= f.t
     raise TypeError(f"not a formula node: {f!r}")
+
+
+def _relation_value(f: Relation, context: _Context) -> np.ndarray:
+    """relations[R][w, x1 - 1, ..] laid out on the axes of the atom's variables (a repeated variable
+    reads the diagonal)."""
+    if f.name not in context.relations:
+        raise ValueError(f"the relation {f.name!r} of {f} has no value: pass it in `relations`")
+    table = np.asarray(context.relations[f.name], dtype=bool)
+    if table.ndim != 1 + len(f.args):
+        raise ValueError(f"relation {f.name!r} has arity {table.ndim - 1}, but {f} gives {len(f.args)}")
+    batch = table.shape[0]
+    shape = [1] * context.ndim
+    shape[0] = batch
+    index = [np.arange(batch).reshape(shape)]
+    index += [context.positions(arg) - 1 for arg in f.args]
+    return table[tuple(index)]
 
 
 def _count(values: np.ndarray, axes: list[int], n: int) -> np.ndarray:

@@ -15,6 +15,7 @@ Grammar (EBNF; each line lists the ASCII spelling first, then the Unicode one):
     atom       = "true" | "⊤" | "false" | "⊥"
                | "Q_" SYMBOL "(" VAR ")"
                | VAR "<" VAR | VAR "=" VAR
+               | REL "(" VAR { "," VAR } ")"                 only with declared relations
                | "(" formula ")"
 
 Precedence, tightest first: atoms (comparisons such as x < y included), not, and, or, implies, iff. So
@@ -41,6 +42,7 @@ says what was expected, and a picture of the line with a caret under that column
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from expressivity.logic.syntax import (
@@ -60,6 +62,7 @@ from expressivity.logic.syntax import (
     Not,
     Or,
     PairMajority,
+    Relation,
 )
 
 
@@ -100,6 +103,7 @@ _OPERATORS = {
     ">=": ">=", "≥": ">=",
     "∃": "exists", "∀": "forall", "⊤": "true", "⊥": "false",
     "(": "(", ")": ")", ".": ".", "<": "<", "=": "=",
+    ",": ",", ";": ";", ":": ":", "*": "*", "^": "^", "+": "+",
 }  # fmt: skip
 _OPERATOR = re.compile("|".join(re.escape(op) for op in sorted(_OPERATORS, key=len, reverse=True)))
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -155,11 +159,12 @@ class _Parser:
     operators and of negations) is read by loops; only parentheses and quantifier bodies recurse, and
     `nesting` counts how deep (at most MAX_NESTING)."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, relations: Mapping[str, int] | None = None):
         self.text = text
         self.tokens = _tokenize(text)
         self.index = 0
         self.nesting = 0
+        self.relations: Mapping[str, int] = relations or {}
 
     def peek(self) -> _Token:
         return self.tokens[self.index]
@@ -277,6 +282,8 @@ class _Parser:
             var = self.variable("'('")
             self.expect(")", "')'")
             return Letter(token.text[2], var)
+        if token.kind == "var" and token.text in self.relations:
+            return self.relation_atom()
         if token.kind == "var":
             self.take()
             relation = self.peek()
@@ -295,12 +302,27 @@ class _Parser:
             return inner
         raise self.fail("a formula (an atom, '(', '~' or a quantifier)")
 
+    def relation_atom(self) -> Formula:
+        name = self.take()
+        arity = self.relations[name.text]
+        self.expect("(", f"'(' after the relation '{name.text}'")
+        args: list[str] = []
+        for index in range(arity):
+            if index:
+                self.expect(",", f"',': {name.text} takes {arity} arguments")
+            args.append(self.variable(f"'(' or ',' in {name.text}(...)"))
+        self.expect(")", f"')': {name.text} takes {arity} argument(s)")
+        return Relation(name.text, args)
 
-def parse(text: str) -> Formula:
-    """The formula written in `text` (grammar in the module docstring); FormulaSyntaxError if none is."""
+
+def parse(text: str, relations: Mapping[str, int] | None = None) -> Formula:
+    """The formula written in `text` (grammar in the module docstring); FormulaSyntaxError if none is.
+
+    `relations` maps relation names to arities: `R(x, y)` is then a relation atom (an identifier not in
+    it stays a variable). Plain formulas have none; iterated programs (program.py) declare them."""
     if not isinstance(text, str):
         raise TypeError(f"parse takes a str, got {type(text).__name__}")
-    parser = _Parser(text)
+    parser = _Parser(text, relations)
     try:
         result = parser.formula()
     except RecursionError:

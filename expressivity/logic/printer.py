@@ -34,6 +34,7 @@ from expressivity.logic.syntax import (
     Or,
     PairMajority,
     Quantifier,
+    Relation,
 )
 
 _ASCII = {
@@ -108,6 +109,8 @@ def _atom(f: Formula, spelling: dict) -> str:
         return f"{f.left} < {f.right}"
     if isinstance(f, Equal):
         return f"{f.left} = {f.right}"
+    if isinstance(f, Relation):
+        return f"{f.name}({', '.join(f.args)})"
     if isinstance(f, Const):
         return spelling["true" if f.value else "false"]
     raise TypeError(f"not a formula node: {f!r}")

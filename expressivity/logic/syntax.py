@@ -4,6 +4,7 @@ A formula talks about a word w = w_1 ... w_n through its positions 1..n. Variabl
 
 Atoms
     Letter(a, x)      Q_a(x): the symbol at position x is a
+    Relation(R, xs)   R(x1, .., xk): a relation given from outside the formula (a program's state)
     Less(x, y)        x < y
     Equal(x, y)       x = y
     Const(b)          true / false
@@ -236,6 +237,30 @@ class Equal(Comparison):
 
 
 @_node
+class Relation(Atom):
+    """name(args): the relation `name` holds of the positions args (an iterated program's state, or an
+    input relation such as a graph's adjacency matrix). Its value comes from outside the formula: the
+    checker takes it as an argument, and a program (program.py) declares and updates it."""
+
+    name: str
+    args: tuple[str, ...]
+
+    def __init__(self, name: str, args: tuple[str, ...] | list[str]) -> None:
+        if not isinstance(name, str) or _IDENTIFIER.fullmatch(name) is None or name in KEYWORDS:
+            raise ValueError(f"{name!r} is not a relation name (an ASCII identifier, not a keyword)")
+        args = tuple(args)
+        for arg in args:
+            _check_variable(arg)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "args", args)
+        self._seal()
+
+    @property
+    def atom_variables(self) -> tuple[str, ...]:
+        return self.args
+
+
+@_node
 class Const(Atom):
     """true or false."""
 
@@ -422,6 +447,16 @@ def is_sentence(f: Formula) -> bool:
     return not free_variables(f)
 
 
+def relations(f: Formula) -> frozenset[tuple[str, int]]:
+    """The (name, arity) of every relation atom in f."""
+
+    def named(node: Formula, below: Sequence[frozenset[tuple[str, int]]]) -> frozenset[tuple[str, int]]:
+        own = frozenset({(node.name, len(node.args))}) if isinstance(node, Relation) else frozenset()
+        return own.union(*below)
+
+    return fold(f, named)
+
+
 def letters(f: Formula) -> frozenset[str]:
     """The letter symbols a mentioned in some Q_a(x) of f."""
 
@@ -478,6 +513,8 @@ def alpha_equivalent(f: Formula, g: Formula) -> bool:
                 continue
             if isinstance(p, Letter) and p.symbol != q.symbol:
                 return False
+            if isinstance(p, Relation) and (p.name, len(p.args)) != (q.name, len(q.args)):
+                return False
             pairs = zip(p.atom_variables, q.atom_variables, strict=True)
             if not all(same_variable(a, b, env_p, env_q) for a, b in pairs):
                 return False
@@ -516,6 +553,8 @@ def rename_bound(f: Formula, mapping: Mapping[str, str]) -> Formula:
             built.append(Letter(g.symbol, env.get(g.var, g.var)))
         elif isinstance(g, Comparison):
             built.append(type(g)(env.get(g.left, g.left), env.get(g.right, g.right)))
+        elif isinstance(g, Relation):
+            built.append(Relation(g.name, [env.get(arg, arg) for arg in g.args]))
         elif isinstance(g, Const):
             built.append(g)
         elif isinstance(g, Quantifier):
