@@ -43,8 +43,11 @@ def _cheaper(build: Callable[[int], FFN]) -> tuple[FFN, int]:
     return min(options, key=lambda option: len(option[0].w1))
 
 
-def materialised_ffn(plan: Plan, cells: Cells, node: Formula) -> FFN:
-    """The table writing node's spin group; sets the group's baseline in the embedding."""
+def materialised_ffn(plan: Plan, cells: Cells, node: Formula, zero_based: bool = False) -> FFN:
+    """The table writing node's spin group; sets the group's baseline in the embedding.
+
+    With `zero_based=True` the group starts at 0 instead and the table's output bias adds the baseline
+    spin, so the negated table (`negated`) returns the group to 0 (iterated programs' scratch)."""
     leaves = plan.leaves(node)
     group = cells.spin[node]
 
@@ -57,8 +60,17 @@ def materialised_ffn(plan: Plan, cells: Cells, node: Formula) -> FFN:
         return decision_ffn(name, [axis(plan, cells, leaf) for leaf in leaves], table, list(group))
 
     ffn, baseline = _cheaper(build)
-    cells.program.set_all(spin_cells(group, baseline))
-    return ffn
+    if not zero_based:
+        cells.program.set_all(spin_cells(group, baseline))
+        return ffn
+    bias = spin_cells(group, baseline)
+    return FFN(ffn.name, ffn.view, ffn.w1, ffn.w2, ffn.writes, b1=ffn.b1, b2=[bias[c] for c in ffn.writes])
+
+
+def negated(ffn: FFN, name: str) -> FFN:
+    """The FFN that subtracts exactly what `ffn` adds, when it reads the same inputs."""
+    w2 = [[-w for w in row] for row in ffn.w2]
+    return FFN(name, ffn.view, ffn.w1, w2, ffn.writes, b1=ffn.b1, b2=[-b for b in ffn.b2])
 
 
 def constant_group(plan: Plan, cells: Cells, node: Formula) -> None:

@@ -70,10 +70,13 @@ class Cells:
         return [name for name in self.digits if name != COPY]
 
 
-def allocate(plan: Plan) -> Cells:
-    """Allocate and embed every cell the plan needs, and build the coordinate set-up layers."""
+def allocate(plan: Plan, extra_symbols: str = "") -> Cells:
+    """Allocate and embed every cell the plan needs, and build the coordinate set-up layers.
+
+    `extra_symbols` are symbols of the model's alphabet that are not positions of the variables (the
+    matrix entries of a graph input, compile/iterated): their tokens are neither inputs nor padding."""
     alphabet = plan.sentence.alphabet
-    program = Program(alphabet)
+    program = Program(alphabet + extra_symbols)
     pad, inputs = program.group("pad", 4), program.group("input", 4)
     program.set_all({**spin_cells(pad, 0), **spin_cells(inputs, 0)})
     program.set("PAD", spin_cells(pad, 1))

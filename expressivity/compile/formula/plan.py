@@ -26,6 +26,7 @@ depth, in both modes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from math import prod
 
@@ -43,6 +44,7 @@ from expressivity.logic import (
     Or,
     PairMajority,
     Quantifier,
+    Relation,
     quantifier_depth,
     subformulas,
 )
@@ -75,6 +77,9 @@ class Plan:
     split: set[Formula] = field(default_factory=set)
     slots: dict[Formula, int] = field(default_factory=dict)
     result_slot: int = 1
+    roots: tuple[Formula, ...] = ()
+    prepared: bool = False
+    needs_keys: bool = False
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -96,7 +101,7 @@ class Plan:
     def zero_variables(self) -> tuple[str, ...]:
         """Variables whose zero-digit spin is needed: all of them once there is a quantifier (the rank
         heads that write the keys average it)."""
-        return self.variables if self.quantifiers or self.pairs else ()
+        return self.variables if self.quantifiers or self.pairs or self.needs_keys else ()
 
     def pair_zeros(self) -> tuple[tuple[str, str], ...]:
         return tuple(dict.fromkeys(q.bound for q in self.quantifiers if isinstance(q, PairMajority)))
@@ -113,7 +118,7 @@ class Plan:
         pending = [(node, True)]
         while pending:
             current, top = pending.pop()
-            if isinstance(current, Quantifier) or (not top and current in self.split):
+            if isinstance(current, Quantifier | Relation) or (not top and current in self.split):
                 out[("spin", current)] = None
             elif isinstance(current, Letter):
                 out[("letters", current.var)] = None
@@ -144,7 +149,7 @@ class Plan:
             current, top, children_done = pending.pop()
             if children_done:
                 values.append(_connective(current, values))
-            elif isinstance(current, Quantifier) or (not top and current in self.split):
+            elif isinstance(current, Quantifier | Relation) or (not top and current in self.split):
                 values.append(env[("spin", current)] == 1)
             elif isinstance(current, Not | Binary):
                 pending.append((current, top, True))
@@ -169,6 +174,8 @@ class Plan:
 
     def available(self, leaf: Leaf) -> int:
         """The first slot that can read `leaf`."""
+        if leaf[0] in ("letters", "order") and self.prepared:
+            return 0
         if leaf[0] == "letters":
             return LETTER_SLOT + 1
         if leaf[0] == "order":
@@ -183,6 +190,8 @@ class Plan:
 
     def layer_count(self) -> int:
         used = [self.result_slot, *self.slots.values()]
+        if self.prepared:
+            return max(used) // 2 + 1
         if self.letters:
             used.append(LETTER_SLOT)
         if self.zero_variables():
@@ -192,8 +201,20 @@ class Plan:
         return max(used) // 2 + 1
 
 
-def make_plan(sentence: Sentence, causal: bool) -> Plan:
-    """Decide the bases and their slots for `sentence` (see the module docstring)."""
+def make_plan(
+    sentence: Sentence,
+    causal: bool,
+    roots: tuple[Formula, ...] | None = None,
+    atom_slots: Mapping[Relation, int] | None = None,
+    prepared: bool = False,
+) -> Plan:
+    """Decide the bases and their slots for `sentence` (see the module docstring).
+
+    The iterated-program route (compile/iterated) reuses this pass with three options: `roots`, the
+    formulas whose values are wanted (by default the sentence; their tables are kept within
+    TABLE_LIMIT); `atom_slots`, the write slot of every relation atom (read as a spin, like a
+    quantifier); and `prepared`, which says that letters, ranks, keys and zero spins are already in the
+    residual stream before slot 0, so quantifier heads may run from slot 0."""
     formula = sentence.formula
     nodes = subformulas(formula)
     letters: dict[str, dict[str, None]] = {}
@@ -209,17 +230,20 @@ def make_plan(sentence: Sentence, causal: bool) -> Plan:
         quantifiers=tuple(node for node in nodes if isinstance(node, Quantifier)),
         materialised=(),
         bodies={},
+        roots=(formula,) if roots is None else tuple(roots),
+        prepared=prepared,
     )
+    plan.slots.update(atom_slots or {})
     for node in nodes:
         if isinstance(node, Comparison) and node.left != node.right:
             pairs[plan.ordered(node.left, node.right)] = None
     plan.pairs = tuple(pairs)
     for quantifier in plan.quantifiers:
         base, polarity = _strip_negations(quantifier.body)
-        if not isinstance(base, Letter | Quantifier):
+        if not isinstance(base, Letter | Quantifier | Relation):
             plan.tables.add(base)
         plan.bodies[quantifier] = (base, polarity)
-    for node in (*[node for node in nodes if node in plan.tables], formula):
+    for node in (*[node for node in nodes if node in plan.tables], *plan.roots):
         _limit_table(plan, node)
     plan.materialised = tuple(node for node in nodes if node in plan.tables)
     _schedule(plan)
@@ -289,7 +313,8 @@ def _boolean_children(node: Formula) -> list[Formula]:
 def _schedule(plan: Plan) -> None:
     for node in subformulas(plan.sentence.formula):
         if isinstance(node, Quantifier):
-            ready = max(QUANTIFIER_SLOT, plan.available(plan.body_leaf(node)))
+            first = 0 if plan.prepared else QUANTIFIER_SLOT
+            ready = max(first, plan.available(plan.body_leaf(node)))
             plan.slots[node] = ready + ready % 2
         elif node in plan.materialised:
             leaves = plan.leaves(node)

@@ -44,8 +44,15 @@ def threshold(quantifier: Quantifier) -> tuple[Fraction, Fraction]:
     return Fraction(1, 4), HALF
 
 
-def quantifier_head(plan: Plan, cells: Cells, quantifier: Quantifier) -> Head:
-    """The counting head of `quantifier`; also embeds the constants of its comparison group."""
+def quantifier_head(
+    plan: Plan, cells: Cells, quantifier: Quantifier, embed_constants: bool = True, sign: int = 1
+) -> Head:
+    """The counting head of `quantifier`; also embeds the constants of its comparison group.
+
+    With `embed_constants=False` the group starts at 0 and the head adds the constants itself, as
+    2c * mean(pad spin) (the pad spin is 1/2 on the whole tie set of a padding token): the group is then
+    0 again after a head with `sign=-1` (same inputs) subtracts the same output, which is how iterated
+    programs clean their scratch (compile/iterated)."""
     bound = set(quantifier.bound)
     pairs = [(cells.keys[v], cells.keys[v]) for v in cells.assignment_digits() if v not in bound]
     if plan.causal:
@@ -61,15 +68,22 @@ def quantifier_head(plan: Plan, cells: Cells, quantifier: Quantifier) -> Head:
     )
     theta, kappa = threshold(quantifier)
     group = cells.spin[quantifier]
-    cells.program.set_all(dict(zip(group, (HALF - kappa, HALF - kappa, theta / 2, theta / 2), strict=True)))
-    values = {
-        group[0]: {body[0]: polarity},
-        group[1]: {body[0]: polarity},
+    constants = (HALF - kappa, HALF - kappa, theta / 2, theta / 2)
+    values: dict[str, dict[str, Fraction]] = {
+        group[0]: {body[0]: Fraction(polarity)},
+        group[1]: {body[0]: Fraction(polarity)},
         group[2]: {zero[0]: theta},
         group[3]: {zero[0]: theta},
     }
+    if embed_constants:
+        cells.program.set_all(dict(zip(group, constants, strict=True)))
+    else:
+        for cell, constant in zip(group, constants, strict=True):
+            values[cell][cells.pad[0]] = 2 * constant
+    values = {cell: {c: sign * w for c, w in row.items()} for cell, row in values.items()}
     mask = "causal" if plan.causal else "unmasked"
-    return join_head(f"count({quantifier})", pairs, values, reads=[body, zero], mask=mask)
+    name = f"count({quantifier})" if sign > 0 else f"erase count({quantifier})"
+    return join_head(name, pairs, values, reads=[body, zero], mask=mask)
 
 
 def copy_rank_head(plan: Plan, cells: Cells) -> Head:

@@ -22,6 +22,7 @@ from expressivity.logic import (
     FormulaSyntaxError,
     Letter,
     Quantifier,
+    Relation,
     free_variables,
     is_letter_symbol,
     parse,
@@ -104,6 +105,11 @@ def _check_closed(formula: Formula) -> None:
 
 def _check_letters(formula: Formula, alphabet: str) -> None:
     for node in _preorder(formula):
+        if isinstance(node, Relation):
+            raise FormulaCompileError(
+                f"{to_text(node)!r} is a relation atom: relations belong to iterated programs "
+                "(compile them with compile_program)"
+            )
         if isinstance(node, Letter) and node.symbol not in alphabet:
             raise FormulaCompileError(
                 f"the letter {node.symbol!r} of {to_text(node)!r} is not in the alphabet {alphabet!r}"

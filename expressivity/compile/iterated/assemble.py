@@ -1,0 +1,345 @@
+"""compile_program: one looped model for every n from an iterated FO[M] program (uniform TC^d).
+
+Token layout (mixed mode, as the formula compiler's): BOS, the word, then PAD^(n^k), one padding token
+per assignment of the program's k distinct variables (relation arguments and every variable of every
+formula). A graph program reads the word as ruler + matrix (size_root 2, n = m vertices); its ruler
+tokens are the positions and its matrix tokens are read by the input relations A_c(x, y).
+
+Cells. Everything the formula compiler allocates (`formula.layout.allocate` on the union of all the
+program's formulas), plus per relation R a spin group state(R) (R's current value at each assignment
+token, for the assignment of R's arguments) and a zero-based spin group next(R); per relation atom
+R(z1, .., zk) whose variables are not R's own arguments a zero-based lookup group; per input atom
+A_c(x, y) a static group.
+
+Lookups. At an assignment token v the lookup head of R(z1, .., zk) joins key(z_i) of the query with
+key(y_i) of the key (y_1..y_k the arguments of R) and the pad spins: its tie set is the padding tokens u
+with u_{y_i} = v_{z_i}, which all hold state(R) = R(v_{z_1}, .., v_{z_k}), so the mean is that spin. An
+atom R(y1, .., yk) in R's own argument order reads state(R) directly.
+
+Sections.
+    prefix  the coordinate set-up, the static bases (letters, input relations, zero digits, ranks and
+            keys, M2 zero spins: the formula compiler's slots 0..3), then the init phase
+    block   the update phase (phases.py), run r(n) = c * ceil(log2 n)^d + c0 times
+    suffix  the accept sentence, evaluated as the formula compiler evaluates a sentence, into `accept`
+The readout is the last token, a padding token (BOS when n = 0, which embeds the interpreter's answer on
+the empty word).
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from itertools import product
+
+from expressivity.compile.coordinates import digit_hashes
+from expressivity.compile.formula.assemble import SELF_CHECK_LENGTH
+from expressivity.compile.formula.atoms import letter_heads, order_heads, pair_zero_ffns, zero_ffns
+from expressivity.compile.formula.boolean import result_ffn
+from expressivity.compile.formula.layout import Cells, allocate
+from expressivity.compile.formula.plan import (
+    EMBEDDED,
+    LETTER_SLOT,
+    ORDER_SLOT,
+    PAIR_ZERO_SLOT,
+    ZERO_SLOT,
+    Plan,
+    make_plan,
+)
+from expressivity.compile.formula.validate import Sentence
+from expressivity.compile.gadgets import join_head, spin_cells, spin_writes
+from expressivity.compile.iterated.phases import (
+    capture_ffn,
+    capture_slot,
+    commit_ffn,
+    forward_items,
+    phase_layers,
+    renamed,
+)
+from expressivity.compile.iterated.validate import ProgramCompileError, validate_program
+from expressivity.compile.program import Group
+from expressivity.logic import (
+    GRAPH_MATRIX,
+    And,
+    Const,
+    Formula,
+    IteratedProgram,
+    Relation,
+    accepts,
+    accepts_batch,
+    program_to_text,
+    subformulas,
+)
+from expressivity.model import FFN, Head, Layer, LoopCount, Model, Padding
+from expressivity.simulator import Simulator
+
+
+def compile_program(
+    program: IteratedProgram | str, alphabet: str | None = None, causal: bool = False, self_check: bool = True
+) -> Model:
+    """One looped model that accepts exactly the words `program` accepts, for every input length.
+
+    `alphabet` is the word alphabet (a graph program's is fixed: ruler '-stb', matrix '01'). Only the
+    mixed masking mode is built (`causal=True` raises ProgramCompileError). Raises ProgramCompileError
+    naming the part at fault; with `self_check` the model is run on every short word and compared with
+    the interpreter."""
+    if causal:
+        raise ProgramCompileError(
+            "the purely causal mode of compile_program is not built yet; use mixed mode"
+        )
+    checked = validate_program(program, alphabet)
+    program, positions, extra = checked.program, checked.positions, checked.extra
+    formulas = list(program.formulas())
+    variables = checked.variables
+    union = Sentence(reduce(And, formulas), positions, variables)
+    atoms = _relation_atoms(formulas)
+    kinds = {atom: _atom_kind(program, atom) for atom in atoms}
+    static_slots = {atom: EMBEDDED for atom in atoms}
+
+    def phase_plan(roots: list[Formula]) -> Plan:
+        slots = {atom: (0 if kinds[atom] == "lookup" else EMBEDDED) for atom in atoms}
+        sentence = Sentence(
+            reduce(And, roots, Const(True)) if len(roots) != 1 else roots[0], positions, variables
+        )
+        return make_plan(sentence, False, roots=tuple(roots), atom_slots=slots, prepared=True)
+
+    init_plan = phase_plan([spec.init for spec in program.relations])
+    update_plan = phase_plan([spec.update for spec in program.relations])
+    accept_plan = phase_plan([program.accept])
+    plans = (init_plan, update_plan, accept_plan)
+    whole = make_plan(union, False, roots=tuple(formulas), atom_slots=static_slots)
+    whole.needs_keys = True
+    whole.quantifiers = tuple(dict.fromkeys(q for plan in plans for q in plan.quantifiers))
+    whole.materialised = tuple(dict.fromkeys(node for plan in plans for node in plan.materialised))
+    cells = allocate(whole, extra)
+    state, following = _relation_cells(cells, program)
+    lookups = _atom_cells(cells, program, kinds, state)
+    static = _static_layers(whole, cells, kinds, extra)
+
+    def relation_phase(plan: Plan, roots: list[Formula], label: str) -> list[Layer]:
+        if not roots:
+            return []
+        items = forward_items(plan, cells, {a: lookups[a] for a in _atoms_of(roots) if kinds[a] == "lookup"})
+        captures = [
+            capture_ffn(plan, cells, root, following[spec.name], f"capture {spec.name}")
+            for spec, root in zip(program.relations, roots, strict=True)
+        ]
+        commits = [
+            commit_ffn(cells, state[spec.name], following[spec.name], f"commit {spec.name}")
+            for spec in program.relations
+        ]
+        layers = phase_layers(items, captures, commits, capture_slot(plan, roots))
+        return [_renamed_layer(layer, f"{label}: ") for layer in layers]
+
+    init = relation_phase(init_plan, [spec.init for spec in program.relations], "init")
+    block = relation_phase(update_plan, [spec.update for spec in program.relations], "update")
+    suffix = _accept_layers(
+        accept_plan,
+        cells,
+        {a: lookups[a] for a in _atoms_of([program.accept]) if kinds[a] == "lookup"},
+        accepts(program, ""),
+    )
+    scratch = _scratch(cells, plans, following, kinds)
+    k = len(variables)
+    schedule = program.loops
+    model = cells.program.model(
+        prefix=[*cells.setup, *static, *init],
+        block=block,
+        suffix=suffix,
+        loops=LoopCount(value=schedule.constant, coefficient=schedule.coefficient, power=schedule.power),
+        padding=Padding([0] * k + [1]),
+        unembedding=[{}, {cells.accept: 1}],
+        scratch=scratch,
+        size_root=2 if program.input == "graph" else 1,
+        name=f"program ({program.input} input, {len(program.relations)} relation(s), loops {schedule.to_text()})",
+        metadata={
+            "route": "program",
+            "program": program_to_text(program),
+            "alphabet": positions + extra,
+            "input": program.input,
+            "mode": "mixed",
+            "variables": list(variables),
+            "padding": f"n^{k}",
+            "loops": schedule.to_text(),
+            "layers": {
+                "prefix": len(cells.setup) + len(static) + len(init),
+                "block": len(block),
+                "suffix": len(suffix),
+            },
+            "cells": cells.names,
+        },
+    )
+    if self_check:
+        check_program_model(model, program, SELF_CHECK_LENGTH)
+    return model
+
+
+def _renamed_layer(layer: Layer, prefix: str) -> Layer:
+    return Layer(
+        heads=[renamed(h, prefix) for h in layer.heads], ffns=[renamed(f, prefix) for f in layer.ffns]
+    )
+
+
+def _relation_atoms(formulas: list[Formula]) -> list[Relation]:
+    return list(
+        dict.fromkeys(node for f in formulas for node in subformulas(f) if isinstance(node, Relation))
+    )
+
+
+def _atoms_of(formulas: list[Formula]) -> list[Relation]:
+    return _relation_atoms(formulas)
+
+
+def _atom_kind(program: IteratedProgram, atom: Relation) -> str:
+    """ "input" (a graph's A_c, static), "direct" (R in its own argument order) or "lookup"."""
+    if atom.name not in {spec.name for spec in program.relations}:
+        return "input"
+    return "direct" if atom.args == program.relation(atom.name).args else "lookup"
+
+
+def _relation_cells(cells: Cells, program: IteratedProgram) -> tuple[dict[str, Group], dict[str, Group]]:
+    state, following = {}, {}
+    for spec in program.relations:
+        state[spec.name] = cells.program.group(f"state({spec.name})", 4)
+        cells.program.set_all(spin_cells(state[spec.name], 0))
+        following[spec.name] = cells.program.group(f"next({spec.name})", 4)
+    return state, following
+
+
+def _atom_cells(
+    cells: Cells, program: IteratedProgram, kinds: dict[Relation, str], state: dict[str, Group]
+) -> dict[Relation, object]:
+    """Gives every relation atom its cells in cells.spin; returns the lookup-head makers (by sign)."""
+    makers = {}
+    for index, (atom, kind) in enumerate(kinds.items()):
+        label = f"atom{index}"
+        cells.names[label] = str(atom)
+        if kind == "direct":
+            cells.spin[atom] = state[atom.name]
+            continue
+        cells.spin[atom] = cells.program.group(label, 4)
+        if kind == "lookup":
+            spec = program.relation(atom.name)
+            makers[atom] = _lookup_maker(cells, atom, spec.args, state[atom.name])
+    return makers
+
+
+def _lookup_maker(cells: Cells, atom: Relation, args: tuple[str, ...], state: Group):
+    pairs = [(cells.keys[z], cells.keys[y]) for z, y in zip(atom.args, args, strict=True)]
+    pairs.append((cells.pad, cells.pad))
+
+    def make(sign: int) -> Head:
+        name = f"lookup({atom})" if sign > 0 else f"erase lookup({atom})"
+        values = spin_writes(cells.spin[atom], {state[0]: sign})
+        return join_head(name, pairs, values, reads=[state], mask="unmasked")
+
+    return make
+
+
+def _static_layers(plan: Plan, cells: Cells, kinds: dict[Relation, str], extra: str) -> list[Layer]:
+    """The formula compiler's static slots 0..3, plus the input-relation heads of a graph program."""
+    slots: dict[int, list[Head | FFN]] = {}
+
+    def put(slot: int, *subs: Head | FFN) -> None:
+        slots.setdefault(slot, []).extend(subs)
+
+    put(LETTER_SLOT, *letter_heads(plan, cells))
+    put(ZERO_SLOT, *zero_ffns(cells))
+    put(ORDER_SLOT, *order_heads(plan, cells))
+    put(PAIR_ZERO_SLOT, *pair_zero_ffns(cells))
+    inputs = [atom for atom, kind in kinds.items() if kind == "input"]
+    if inputs:
+        matrix_setup, heads = _matrix_reads(cells, inputs, extra)
+        cells.setup = _merge(cells.setup, matrix_setup)
+        put(LETTER_SLOT, *heads)
+    count = max(slots) // 2 + 1 if any(slots.values()) else 0
+    return [
+        Layer(
+            heads=[s for s in slots.get(2 * i, []) if isinstance(s, Head)],
+            ffns=[s for s in slots.get(2 * i + 1, []) if isinstance(s, FFN)],
+        )
+        for i in range(count)
+    ]
+
+
+def _matrix_reads(cells: Cells, atoms: list[Relation], extra: str) -> tuple[list[Layer], list[Head]]:
+    """Coordinates (row, column) of the matrix tokens and one retrieval head per atom A_c(x, y)."""
+    program = cells.program
+    matrix = program.group("matrix", 4)
+    program.set_all(spin_cells(matrix, 0))
+    is_entry = {}
+    for symbol in extra:
+        program.set(symbol, spin_cells(matrix, 1))
+        is_entry[symbol] = program.group(f"entry({symbol})", 4)
+        program.set_all(spin_cells(is_entry[symbol], 0))
+        program.set(symbol, spin_cells(is_entry[symbol], 1))
+    layers, (row, column) = digit_hashes(program, "cell", region=matrix, digits=2, base=cells.inputs)
+    heads = []
+    for atom in atoms:
+        symbol = atom.name[len("A_") :]
+        x, y = atom.args
+        pairs = [(cells.digits[x], row), (cells.digits[y], column), (cells.pad, matrix)]
+        values = spin_writes(cells.spin[atom], {is_entry[symbol][0]: 1})
+        heads.append(join_head(f"read({atom})", pairs, values, reads=[is_entry[symbol]], mask="causal"))
+    return layers, heads
+
+
+def _merge(first: list[Layer], second: list[Layer]) -> list[Layer]:
+    depth = max(len(first), len(second))
+    out = []
+    for index in range(depth):
+        parts = [section[index] for section in (first, second) if index < len(section)]
+        out.append(Layer(heads=[h for p in parts for h in p.heads], ffns=[f for p in parts for f in p.ffns]))
+    return out
+
+
+def _accept_layers(plan: Plan, cells: Cells, lookups, empty_word: bool) -> list[Layer]:
+    items = forward_items(plan, cells, lookups)
+    slots: dict[int, list[Head | FFN]] = {}
+    for slot, sub, _ in items:
+        slots.setdefault(slot, []).append(sub)
+    slots.setdefault(plan.result_slot, []).append(result_ffn(plan, cells, empty_word))
+    count = max(slots) // 2 + 1
+    layers = [
+        Layer(
+            heads=[s for s in slots.get(2 * i, []) if isinstance(s, Head)],
+            ffns=[s for s in slots.get(2 * i + 1, []) if isinstance(s, FFN)],
+        )
+        for i in range(count)
+    ]
+    return [_renamed_layer(layer, "accept: ") for layer in layers]
+
+
+def _scratch(cells: Cells, plans, following: dict[str, Group], kinds: dict[Relation, str]) -> list[str]:
+    groups: dict[Group, None] = {}
+    for plan in plans:
+        for quantifier in plan.quantifiers:
+            groups[cells.spin[quantifier]] = None
+        for node in plan.materialised:
+            if plan.slots[node] != EMBEDDED:
+                groups[cells.spin[node]] = None
+    for atom, kind in kinds.items():
+        if kind == "lookup":
+            groups[cells.spin[atom]] = None
+    groups.update(dict.fromkeys(following.values()))
+    return [cell for group in groups for cell in group]
+
+
+def check_program_model(model: Model, program: IteratedProgram, max_length: int) -> int:
+    """Runs `model` exactly on every short input (words of length <= max_length; graphs on at most one
+    vertex) and compares with the interpreter; raises ProgramCompileError at the first disagreement."""
+    simulator = Simulator(model)
+    if program.input == "graph":
+        words = ["".join(w) for length in (0, 2) for w in product(model.alphabet, repeat=length)]
+        words = [w for w in words if not w or (w[0] in "-stb" and w[1] in GRAPH_MATRIX)]
+    else:
+        words = [
+            "".join(w) for length in range(max_length + 1) for w in product(model.alphabet, repeat=length)
+        ]
+    expected = accepts_batch(program, words)
+    for word, want in zip(words, expected, strict=True):
+        got = simulator.run(word, record=False).accept
+        if got != bool(want):
+            raise ProgramCompileError(
+                f"self-check failed: the compiled model says {got} on {word!r}; the interpreter disagrees "
+                "(a compiler bug: please report it with the program)"
+            )
+    return len(words)
