@@ -1,7 +1,8 @@
 """Iterated FO[M] programs -> one looped padded transformer for every input length (uniform TC^d).
 
     >>> from expressivity.compile.iterated import compile_program
-    >>> model = compile_program("relation P(x): init Q_a(x); update P(x); loops 1; accept exists x. P(x);", "ab")
+    >>> text = "relation P(x): init Q_a(x); update P(x); loops 1; accept exists x. P(x);"
+    >>> model = compile_program(text, "ab")
     >>> model.run("bba").accept
     True
 

@@ -149,7 +149,7 @@ def compile_program(
         unembedding=[{}, {cells.accept: 1}],
         scratch=scratch,
         size_root=2 if program.input == "graph" else 1,
-        name=f"program ({program.input} input, {len(program.relations)} relation(s), loops {schedule.to_text()})",
+        name=f"program: {len(program.relations)} relation(s), loops {schedule.to_text()}",
         metadata={
             "route": "program",
             "program": program_to_text(program),
