@@ -11,10 +11,11 @@ shadowing (exists x. ... exists x. ...) and vacuous quantifiers occur too. Examp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from hypothesis import strategies as st
 
+from expressivity.logic.program import IteratedProgram, LoopSchedule, RelationSpec
 from expressivity.logic.syntax import (
     BINARY_CONNECTIVES,
     AtLeast,
@@ -28,6 +29,7 @@ from expressivity.logic.syntax import (
     Majority,
     Not,
     PairMajority,
+    Relation,
     is_letter_symbol,
     is_variable_name,
 )
@@ -45,8 +47,11 @@ def formulas(
     alphabet: str = "ab",
     quantifiers: Sequence[str] = QUANTIFIER_KINDS,
     free: Sequence[str] = (),
+    relations: Mapping[str, int] | None = None,
 ) -> st.SearchStrategy[Formula]:
-    """Random formulas with free variables within `free`, k <= max_vars and quantifier depth <= max_depth."""
+    """Random formulas with free variables within `free`, k <= max_vars and quantifier depth <= max_depth.
+
+    `relations` (name -> arity) adds relation atoms R(x1, .., xk) over the variables in scope."""
     free = tuple(free)
     unknown = set(quantifiers) - set(QUANTIFIER_KINDS)
     if unknown:
@@ -60,7 +65,9 @@ def formulas(
     names = free + tuple(name for name in _NAME_POOL + _numbered_names(max_vars) if name not in free)
     names = names[:max_vars]
     usable = tuple(kind for kind in quantifiers if len(names) >= (2 if kind == "M2" else 1))
-    return _formula(names, free, max_depth, max_depth + _EXTRA_HEIGHT, alphabet, usable)
+    return _formula(
+        names, free, max_depth, max_depth + _EXTRA_HEIGHT, alphabet, usable, dict(relations or {})
+    )
 
 
 def sentences(
@@ -91,6 +98,7 @@ def _formula(
     height: int,
     alphabet: str,
     quantifiers: tuple[str, ...],
+    relations: Mapping[str, int],
 ) -> Formula:
     """A formula over the variables in `scope`, quantifier depth <= depth, nesting height <= height.
 
@@ -104,36 +112,74 @@ def _formula(
             kinds += ["quantifier", "quantifier"]
     kind = draw(st.sampled_from(kinds))
     if kind == "atom":
-        return draw(_atom(scope, alphabet))
+        return draw(_atom(scope, alphabet, relations))
     if kind == "not":
-        return Not(draw(_formula(names, scope, depth, height - 1, alphabet, quantifiers)))
+        return Not(draw(_formula(names, scope, depth, height - 1, alphabet, quantifiers, relations)))
     if kind == "binary":
         connective = draw(st.sampled_from(BINARY_CONNECTIVES))
-        left = draw(_formula(names, scope, depth, height - 1, alphabet, quantifiers))
-        right = draw(_formula(names, scope, depth, height - 1, alphabet, quantifiers))
+        left = draw(_formula(names, scope, depth, height - 1, alphabet, quantifiers, relations))
+        right = draw(_formula(names, scope, depth, height - 1, alphabet, quantifiers, relations))
         return connective(left, right)
     quantifier = draw(st.sampled_from(quantifiers))
     var = draw(st.sampled_from(names))
     if quantifier == "M2":
         second = draw(st.sampled_from([name for name in names if name != var]))
         inner = tuple(dict.fromkeys((*scope, var, second)))
-        body = draw(_formula(names, inner, depth - 1, height - 1, alphabet, quantifiers))
+        body = draw(_formula(names, inner, depth - 1, height - 1, alphabet, quantifiers, relations))
         return PairMajority(var, second, body)
     inner = tuple(dict.fromkeys((*scope, var)))
-    body = draw(_formula(names, inner, depth - 1, height - 1, alphabet, quantifiers))
+    body = draw(_formula(names, inner, depth - 1, height - 1, alphabet, quantifiers, relations))
     if quantifier == "atleast":
         return AtLeast(draw(st.integers(0, _MAX_THRESHOLD)), var, body)
     return {"exists": Exists, "forall": Forall, "M": Majority}[quantifier](var, body)
 
 
-def _atom(scope: tuple[str, ...], alphabet: str) -> st.SearchStrategy[Formula]:
+def _atom(scope: tuple[str, ...], alphabet: str, relations: Mapping[str, int]) -> st.SearchStrategy[Formula]:
     constants = st.builds(Const, st.booleans())
+    usable = [(name, arity) for name, arity in relations.items() if scope or arity == 0]
+    atoms = [
+        st.builds(
+            Relation,
+            st.just(name),
+            st.lists(st.sampled_from(scope or ("x",)), min_size=arity, max_size=arity),
+        )
+        for name, arity in usable
+    ]
     if not scope:
-        return constants
+        return st.one_of(constants, *atoms)
     variable = st.sampled_from(scope)
     return st.one_of(
         constants,
         st.builds(Letter, st.sampled_from(tuple(alphabet)), variable),
         st.builds(Less, variable, variable),
         st.builds(Equal, variable, variable),
+        *atoms,
     )
+
+
+@st.composite
+def programs(
+    draw: st.DrawFn,
+    alphabet: str = "ab",
+    max_relations: int = 2,
+    max_depth: int = 2,
+    quantifiers: Sequence[str] = QUANTIFIER_KINDS,
+) -> IteratedProgram:
+    """Random iterated programs over the variables x, y, z (so k <= 3): 1..max_relations relations of
+    arity 0..2, updates of quantifier depth <= max_depth reading every relation, and a loop count that
+    is a constant or c * ceil(log2 n)^d + c0 (d = 1 or 2)."""
+    names = ("x", "y", "z")
+    count = draw(st.integers(1, max_relations))
+    arities = {f"R{i}": draw(st.integers(0, 2)) for i in range(1, count + 1)}
+    specs = []
+    for name, arity in arities.items():
+        args = tuple(draw(st.permutations(names))[:arity])
+        init = draw(formulas(3, 1, alphabet, quantifiers, free=args))
+        update = draw(formulas(3, max_depth, alphabet, quantifiers, free=args, relations=arities))
+        specs.append(RelationSpec(name, args, init, update))
+    accept = draw(formulas(3, max_depth, alphabet, quantifiers, free=(), relations=arities))
+    if draw(st.booleans()):
+        loops = LoopSchedule(constant=draw(st.integers(0, 3)))
+    else:
+        loops = LoopSchedule(draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(0, 1)))
+    return IteratedProgram(tuple(specs), loops, accept)

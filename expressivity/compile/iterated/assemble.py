@@ -46,6 +46,7 @@ from expressivity.compile.formula.plan import (
 )
 from expressivity.compile.formula.validate import Sentence
 from expressivity.compile.gadgets import join_head, spin_cells, spin_writes
+from expressivity.compile.iterated.merge import merged_layer
 from expressivity.compile.iterated.phases import (
     capture_ffn,
     capture_slot,
@@ -141,9 +142,9 @@ def compile_program(
     k = len(variables)
     schedule = program.loops
     model = cells.program.model(
-        prefix=[*cells.setup, *static, *init],
-        block=block,
-        suffix=suffix,
+        prefix=[merged_layer(layer) for layer in (*cells.setup, *static, *init)],
+        block=[merged_layer(layer) for layer in block],
+        suffix=[merged_layer(layer) for layer in suffix],
         loops=LoopCount(value=schedule.constant, coefficient=schedule.coefficient, power=schedule.power),
         padding=Padding([0] * k + [1]),
         unembedding=[{}, {cells.accept: 1}],

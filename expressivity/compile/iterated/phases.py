@@ -83,8 +83,22 @@ def capture_ffn(plan: Plan, cells: Cells, root: Formula, target: Group, name: st
         bit = plan.evaluate(root, dict(zip(leaves, rest, strict=True)))
         return spin_values(target, Fraction(int(bit)) - HALF)
 
-    axes = [Axis.spin(cells.pad), *(axis(plan, cells, leaf) for leaf in leaves)]
-    return decision_ffn(name, axes, table, list(target))
+    gate = Axis((0, 1), {1: {cells.pad[0]: 2}}, (cells.pad,), default=0)
+    options = []
+    for default in (None, 0, 1):
+        axes = [gate, *(_with_default(axis(plan, cells, leaf), default) for leaf in leaves)]
+        options.append(decision_ffn(name, axes, table, list(target)))
+    return min(options, key=lambda ffn: len(ffn.w1))
+
+
+def _with_default(leaf_axis: Axis, default: int | None) -> Axis:
+    """A spin axis whose value `default` is decided by elimination (no detector): the table is then
+    expanded around that value, which for an OR (default 1) or an AND (default 0) of many spins
+    needs two hidden units instead of one per pattern. Other axes are kept as they are."""
+    if default is None or leaf_axis.values != (0, 1) or leaf_axis.default is not None:
+        return leaf_axis
+    detectors = {value: row for value, row in leaf_axis.detectors.items() if value != default}
+    return Axis(leaf_axis.values, detectors, leaf_axis.groups, default=default)
 
 
 def commit_ffn(cells: Cells, state: Group, following: Group, name: str) -> FFN:
