@@ -1,0 +1,144 @@
+"""The showcase programs: each against its plain Python definition (interpreter on many inputs, the one
+compiled model on small ones), and r(n) - 1 iterations give a wrong answer on some input.
+
+Budget note: the exact simulator needs seconds per S5 word already at n = 4 (n^3 = 64 assignment
+tokens, 25 relations), so the compiled S5 model is run on all words of length <= 2 and a few of
+length 3 and 4; the exhaustive check up to length 5 and the 20 random words at n = 16 run on the
+interpreter, which the random-program tests tie to the compiled model.
+"""
+
+import itertools
+import random
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from expressivity.compile.connectivity import compile_connectivity, connectivity_word
+from expressivity.compile.iterated import compile_program
+from expressivity.logic import accepts, accepts_batch
+from expressivity.logic.program_library import (
+    EXAMPLE_DFAS,
+    clock_accepts,
+    clock_program,
+    connectivity_program,
+    program_from_dfa,
+    s5_is_identity,
+    s5_program,
+)
+from expressivity.simulator import Simulator
+
+
+def all_words(alphabet, max_length):
+    return ["".join(w) for n in range(max_length + 1) for w in itertools.product(alphabet, repeat=n)]
+
+
+def test_s5_interpreter_matches_the_permutation_product():
+    program = s5_program()
+    words = all_words("abe", 5)
+    rng = random.Random(5)
+    words += ["".join(rng.choice("abe") for _ in range(16)) for _ in range(20)]
+    words += ["ab" * 8, "a" * 16, "b" * 5 + "e" * 11]  # identities at n = 16 among them
+    got = accepts_batch(program, words)
+    assert [bool(g) for g in got] == [s5_is_identity(w) for w in words]
+    assert sum(s5_is_identity(w) for w in words[-23:]) >= 2
+
+
+def test_s5_compiled_model_on_short_words():
+    model = compile_program(s5_program(), "abe", self_check=False)
+    simulator = Simulator(model)
+    words = [*all_words("abe", 2), "aab", "bbbbb"[:3], "abab", "bbbb"]
+    for word in words:
+        assert simulator.run(word, record=False).accept == s5_is_identity(word), word
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_DFAS))
+def test_dfa_programs_match_their_automaton(name):
+    dfa = EXAMPLE_DFAS[name]
+    program = program_from_dfa(dfa)
+    rng = random.Random(len(name))
+    words = all_words(dfa.alphabet, 6)
+    words += ["".join(rng.choice(dfa.alphabet) for _ in range(rng.randint(7, 16))) for _ in range(40)]
+    assert [bool(g) for g in accepts_batch(program, words)] == [dfa.accepts(w) for w in words]
+
+
+def test_dfa_compiled_models_on_short_words():
+    for name in ("parity", "ab_star"):
+        dfa = EXAMPLE_DFAS[name]
+        model = compile_program(program_from_dfa(dfa), dfa.alphabet, self_check=False)
+        simulator = Simulator(model)
+        for word in all_words(dfa.alphabet, 3):
+            assert simulator.run(word, record=False).accept == dfa.accepts(word), (name, word)
+
+
+def random_graph(rng, m):
+    adjacency = [[int(rng.random() < 0.3) for _ in range(m)] for _ in range(m)]
+    return adjacency, rng.randrange(m), rng.randrange(m)
+
+
+def reachable(adjacency, s, t):
+    graph = nx.DiGraph()
+    m = len(adjacency)
+    graph.add_nodes_from(range(m))
+    graph.add_edges_from((i, j) for i in range(m) for j in range(m) if adjacency[i][j])
+    return nx.has_path(graph, s, t)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(st.integers(1, 6), st.randoms(use_true_random=False))
+def test_connectivity_program_interpreter_matches_networkx(m, rng):
+    adjacency, s, t = random_graph(rng, m)
+    assert accepts(connectivity_program(), connectivity_word(adjacency, s, t)) == reachable(adjacency, s, t)
+
+
+def test_connectivity_program_model_matches_networkx_and_compares_with_the_hand_route():
+    model = compile_program(connectivity_program(), self_check=False)
+    hand = compile_connectivity()
+    simulator = Simulator(model)
+    rng = random.Random(3)
+    for m in (1, 2, 3, 4):
+        for _ in range(2):
+            adjacency, s, t = random_graph(rng, m)
+            word = connectivity_word(adjacency, s, t)
+            assert simulator.run(word, record=False).accept == reachable(adjacency, s, t)
+    for n in (4, 16, 64):
+        assert model.loops(n) == hand.loops(n)
+        assert model.sequence_length(n * n + n) == hand.sequence_length(n * n + n) - 1  # no END token
+
+
+def path_graph(m):
+    return [[int(j == i + 1) for j in range(m)] for i in range(m)]
+
+
+def test_connectivity_needs_every_loop():
+    program = connectivity_program()
+    word = connectivity_word(path_graph(6), 0, 5)  # a path of length 5 > 2^(r(6) - 1) = 4
+    assert accepts(program, word)
+    assert not accepts(program, word, iterations=program.loops(6) - 1)
+
+
+def test_dfa_and_s5_need_every_loop():
+    word = "ababab"  # n = 6: the interval (1, 6] has length 5 > 2^(r(6) - 1)
+    program = program_from_dfa(EXAMPLE_DFAS["ab_star"])
+    assert accepts(program, word)
+    assert not accepts(program, word, iterations=program.loops(6) - 1)
+    s5 = s5_program()
+    identity = "aaaaaa"
+    assert s5_is_identity(identity) and accepts(s5, identity)
+    assert not accepts(s5, identity, iterations=s5.loops(6) - 1)
+
+
+def test_clock_schedule_is_log_squared_and_needed():
+    program = clock_program()
+    assert (program.loops.coefficient, program.loops.power) == (1, 2)
+    words = all_words("ab", 9)
+    got = accepts_batch(program, words)
+    assert [bool(g) for g in got] == [clock_accepts(w, program.loops(len(w))) for w in words]
+    word = "aba"  # n = 3: r = 4 iterations give 2 rounds (b at 2 is within), 3 iterations only 1
+    assert accepts(program, word)
+    assert not accepts(program, word, iterations=program.loops(3) - 1)
+    model = compile_program(program, "ab", self_check=False)
+    simulator = Simulator(model)
+    for word in all_words("ab", 3):
+        assert simulator.run(word, record=False).accept == clock_accepts(word, program.loops(len(word)))
