@@ -3,7 +3,9 @@
 The reference comes from the model file itself (`metadata["route"]`), never from the compiler:
 - "formula": the FO[M] model checker (`expressivity.logic.holds`) on the stored sentence;
 - "circuit": `circuits.evaluate` on the stored circuit (every named output);
-- "connectivity": networkx reachability on random directed graphs.
+- "connectivity": networkx reachability on random directed graphs;
+- "program": the iterated-program interpreter (`expressivity.logic.accepts`) on the stored program text,
+  on random words (or random graph words of m^2 + m symbols for a graph program).
 A disagreement on one input is a compiler bug: `verify` stops there and returns it.
 """
 
@@ -87,10 +89,27 @@ def _connectivity_cases(model: Model, max_n: int, rng: random.Random) -> Iterato
         yield Case(connectivity_word(adjacency, s, t), shown, nx.has_path(graph, s, t))
 
 
+def _program_cases(model: Model, max_n: int, rng: random.Random) -> Iterator[Case]:
+    from expressivity.logic import accepts, parse_program
+
+    program = parse_program(str(_stored(model, "program")))
+    while True:
+        if program.input == "graph":
+            m = rng.randint(0, max(1, max_n))
+            ruler = "".join(rng.choice("-stb") for _ in range(m))
+            word = ruler + "".join(rng.choice("01") for _ in range(m * m))
+            shown = f"m={m}, ruler {ruler!r}, matrix {word[m:]!r}"
+        else:
+            word = "".join(rng.choice(model.alphabet) for _ in range(rng.randint(0, max_n)))
+            shown = repr(word)
+        yield Case(word, shown, accepts(program, word))
+
+
 _ROUTES: dict[str, Callable[[Model, int, random.Random], Iterator[Case]]] = {
     "formula": _formula_cases,
     "circuit": _circuit_cases,
     "connectivity": _connectivity_cases,
+    "program": _program_cases,
 }
 
 

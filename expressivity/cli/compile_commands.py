@@ -35,7 +35,10 @@ def _written(model: Model, output: str) -> None:
 
 @main.group("compile")
 def compile_group() -> None:
-    """Compile a formula, a circuit file, a circuit family or graph connectivity into a model file."""
+    """Compile a formula, an iterated program, a circuit file, a circuit family or graph connectivity
+    into a model file. `program` and `formula` and `connectivity` give one model for every input length;
+    `circuit` and `family` give a per-circuit (non-uniform) evaluator for one input length, whose loop
+    count is the circuit's depth."""
 
 
 @compile_group.command("formula")
@@ -101,3 +104,38 @@ def compile_connectivity_command(output: str) -> None:
     from expressivity.compile.connectivity import compile_connectivity
 
     _written(compile_connectivity(), output)
+
+
+@compile_group.command("program")
+@click.argument("program_file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--alphabet", default=None, help="The input symbols of a word program, e.g. ab (graph: none).")
+@OUTPUT
+@CAUSAL
+@one_line_errors
+def compile_program_command(program_file: str, alphabet: str | None, output: str, causal: bool) -> None:
+    """Compile an iterated FO[M] program FILE: ONE model for every input length (uniform TC^d).
+
+    \b
+    A program file (comments start with #; docs/program-grammar.md has the full grammar):
+      input word;                      # or: input graph (ruler over -stb, then a 01 matrix)
+      relation R(x, y):                # relations with their argument variables
+          init   x < y;                # FO[M] formula, free variables among the arguments
+          update R(x, y) | exists z. R(x, z) & R(z, y);   # may read every relation
+      loops ceil(log2 n) + 1;          # c*ceil(log2 n)^d + c0: the block runs r(n) times
+      accept exists x. R(x, x);        # sentence, may read every relation
+    Updates are simultaneous; formulas use Q_a(x), x < y, x = y, ~ & | -> <->, exists, forall,
+    M (majority), M2 (pair majority), exists>=t. Padding n^k for k distinct variables.
+
+    Example: expressivity compile program examples/programs/s5_word_problem.prog --alphabet abe -o s5.json
+    """
+    from pathlib import Path
+
+    from expressivity.compile.iterated import compile_program
+    from expressivity.logic import FormulaSyntaxError, parse_program
+
+    text = Path(program_file).read_text(encoding="utf-8")
+    try:
+        program = parse_program(text)
+    except FormulaSyntaxError as err:
+        raise ValueError(f"{program_file}:{err.line}:{err.col}: {err.message}") from None
+    _written(compile_program(program, alphabet, causal=causal), output)

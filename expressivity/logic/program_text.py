@@ -84,6 +84,12 @@ class _ProgramParser(_Parser):
                 declared.setdefault(name.text, arity)
         return {**(GRAPH_RELATIONS if graph else {}), **declared}
 
+    def atom(self) -> Formula:
+        token, following = self.peek(), self.tokens[self.index + 1]
+        if token.kind == "var" and following.kind == "(" and token.text not in self.relations:
+            raise self.fail(f"a declared relation, but '{token.text}' is not declared", token)
+        return super().atom()
+
     def word(self, expected: str) -> _Token:
         token = self.peek()
         if token.kind != "var" or token.text != expected:

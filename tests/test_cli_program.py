@@ -1,0 +1,53 @@
+"""`expressivity compile program` end to end: compile a program file, run, verify, inspect."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from expressivity import load
+from expressivity.cli import main
+from expressivity.logic import accepts, parse_program
+from expressivity.logic.program_library import EXAMPLE_DFAS
+
+PROGRAMS = Path(__file__).resolve().parent.parent / "examples" / "programs"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_compile_program_file_runs_verifies_and_reports_loops(tmp_path):
+    path = tmp_path / "parity.json"
+    result = invoke("compile", "program", PROGRAMS / "dfa_parity.prog", "--alphabet", "01", "-o", path)
+    assert result.exit_code == 0, result.output
+    program = parse_program(load(path).metadata["program"])
+    for word in ("1", "0110", "111"):
+        result = invoke("run", path, "--input", word)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("accept" if EXAMPLE_DFAS["parity"].accepts(word) else "reject")
+        assert accepts(program, word) == EXAMPLE_DFAS["parity"].accepts(word)
+    result = invoke("verify", path, "--samples", "6", "--max-n", "4")
+    assert result.exit_code == 0, result.output
+    report = json.loads(invoke("inspect", path, "--json", "--n", 8, "--n", 16, "--n", 32).stdout)
+    assert [run["loops"] for run in report["runs"]] == [3, 4, 5]
+    assert [run["positions"] for run in report["runs"]] == [1 + n + n**3 for n in (8, 16, 32)]
+
+
+def test_a_bad_program_file_is_one_line_with_its_place(tmp_path):
+    bad = tmp_path / "bad.prog"
+    bad.write_text("# a comment\nrelation R(x):\n  init Q_a(x) &;\nloops 1; accept true;\n")
+    result = invoke("compile", "program", bad, "--alphabet", "ab", "-o", tmp_path / "x.json")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {bad}:3:16: expected a formula"), result.stderr
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_a_letter_outside_the_alphabet_is_reported(tmp_path):
+    result = invoke(
+        "compile", "program", PROGRAMS / "dfa_parity.prog", "--alphabet", "ab", "-o", tmp_path / "x"
+    )
+    assert result.exit_code == 2 and "not in the alphabet" in result.stderr
