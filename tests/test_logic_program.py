@@ -15,11 +15,8 @@ from expressivity.logic.program_library import (
 )
 from expressivity.logic.strategies import programs
 
-TWICE = "relation R(x): init true; update true;
-relation R(y): init true; update true;
-loops 1; accept 1;"
-    "relation R(x): init true; update true;\nrelation R(y): init true; update true;\nloops 1; accept true;"
-)
+DECLARATION = "relation R(x): init true; update true;\n"
+TWICE = DECLARATION + DECLARATION.replace("(x)", "(y)") + "loops 1; accept true;"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "programs"
 
 
