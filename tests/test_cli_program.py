@@ -51,3 +51,17 @@ def test_a_letter_outside_the_alphabet_is_reported(tmp_path):
         "compile", "program", PROGRAMS / "dfa_parity.prog", "--alphabet", "ab", "-o", tmp_path / "x"
     )
     assert result.exit_code == 2 and "not in the alphabet" in result.stderr
+
+
+def test_the_first_program_of_the_docs_compiles_and_means_what_it_says(tmp_path):
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "program-grammar.md").read_text()
+    text = docs.split("```\n", 2)[1]  # the first code block
+    (tmp_path / "first.prog").write_text(text)
+    path = tmp_path / "first.json"
+    assert (
+        invoke("compile", "program", tmp_path / "first.prog", "--alphabet", "ab", "-o", path).exit_code == 0
+    )
+    for word in ("bbab", "abbb", "ba", "aaa", "bab"):
+        result = invoke("run", path, "--input", word)
+        expected = any(word[i] == "a" and "b" in word[i + 1 :] for i in range(len(word)))
+        assert result.stdout.startswith("accept" if expected else "reject"), (word, result.output)

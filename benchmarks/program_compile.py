@@ -1,0 +1,139 @@
+"""Iterated programs: one compiled model per showcase, run at growing n (uniform TC^d, loops grow).
+
+Per showcase and n: tokens N = 1 + n + n^3 (graph words: 1 + m + m^2 + m^3), loops r(n), layers run,
+the time of one exact run of the one model (and whether its answer equals the plain definition), and
+the time of the reference interpreter on the same word. Compile time (without the self-check) and the
+model's size are printed once per showcase. Times are from one run on this machine; no timing is
+asserted anywhere.
+
+The S5 word problem at n = 32 is the expensive line (32768 assignment tokens, 25 relations);
+`--s5-words K` runs K random words there (default 1; half of them, rounded down, are products equal to
+the identity). The last line is `S5 word problem n=32 exact run seconds: T` (the mean over those words).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from expressivity import Simulator
+from expressivity.compile.connectivity import compile_connectivity, connectivity_word
+from expressivity.compile.iterated import compile_program
+from expressivity.logic import accepts
+from expressivity.logic.program_library import (
+    EXAMPLE_DFAS,
+    clock_accepts,
+    clock_program,
+    connectivity_program,
+    program_from_dfa,
+    s5_is_identity,
+    s5_program,
+)
+
+
+def identity_word(rng: random.Random, n: int) -> str:
+    """A random word of length n whose product is the identity: random letters u, then the letters of
+    u undone in reverse order (a undoes a, bbbb undoes b), then e's."""
+    undo = {"a": "a", "b": "bbbb", "e": "e"}
+    letters: list[str] = []
+    while True:
+        symbol = rng.choice("abe")
+        inverse = "".join(undo[c] for c in reversed([*letters, symbol]))
+        if len(letters) + 1 + len(inverse) > n:
+            break
+        letters.append(symbol)
+    body = "".join(letters) + "".join(undo[c] for c in reversed(letters))
+    return body + "e" * (n - len(body))
+
+
+def random_graph_word(rng: random.Random, m: int) -> tuple[str, bool]:
+    import networkx as nx
+
+    adjacency = [[int(rng.random() < 0.3) for _ in range(m)] for _ in range(m)]
+    s, t = rng.randrange(m), rng.randrange(m)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(m))
+    graph.add_edges_from((i, j) for i in range(m) for j in range(m) if adjacency[i][j])
+    return connectivity_word(adjacency, s, t), nx.has_path(graph, s, t)
+
+
+def line(name: str, n: int, model, word: str, expected: bool, program) -> float:
+    simulator = Simulator(model)
+    start = time.perf_counter()
+    got = simulator.run(word, record=False).accept
+    exact = time.perf_counter() - start
+    start = time.perf_counter()
+    interpreted = accepts(program, word)
+    interpreter = time.perf_counter() - start
+    size = model.size(len(word))
+    ok = "ok" if got == expected == interpreted else "WRONG"
+    print(
+        f"{name:<22} {n:>4} {model.sequence_length(len(word)):>7} {model.loops(size):>5} "
+        f"{model.layer_count(len(word)):>6} {exact:>9.2f} {interpreter:>9.4f}  {ok}",
+        flush=True,
+    )
+    return exact
+
+
+def compiled(name: str, program, alphabet: str | None):
+    start = time.perf_counter()
+    model = compile_program(program, alphabet, self_check=False)
+    elapsed = time.perf_counter() - start
+    layers = f"{len(model.prefix)}+{len(model.block)}*r(n)+{len(model.suffix)}"
+    sizes = f"layers {layers}, width {model.width}, loops {model.loops.describe()}"
+    print(f"# {name}: compiled in {elapsed:.1f} s; {sizes}")
+    return model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--s5-words", type=int, default=1, help="random words at n = 32 (default 1)")
+    parser.add_argument("--skip-32", action="store_true", help="leave out the S5 line at n = 32")
+    args = parser.parse_args()
+    rng = random.Random(2026)
+    print(
+        f"{'showcase':<22} {'n':>4} {'tokens':>7} {'loops':>5} {'layers':>6} {'exact s':>9} {'interp s':>9}"
+    )
+
+    program = connectivity_program()
+    model = compiled("connectivity", program, None)
+    hand = compile_connectivity()
+    print(
+        f"# compile_connectivity (hand-built): layers {len(hand.prefix)}+{len(hand.block)}*r(n)+"
+        f"{len(hand.suffix)}, width {hand.width}, loops {hand.loops.describe()}"
+    )
+    for m in (4, 8):
+        word, reachable = random_graph_word(rng, m)
+        line("connectivity", m, model, word, reachable, program)
+
+    for name in ("parity", "ab_star", "a_mod_3", "binary_mod_5"):
+        dfa = EXAMPLE_DFAS[name]
+        program = program_from_dfa(dfa)
+        model = compiled(f"dfa {name}", program, dfa.alphabet)
+        for n in (8, 16):
+            word = "".join(rng.choice(dfa.alphabet) for _ in range(n))
+            line(f"dfa {name}", n, model, word, dfa.accepts(word), program)
+
+    program = clock_program()
+    model = compiled("clock (d = 2)", program, "ab")
+    for n in (4, 8):
+        word = "".join(rng.choice("aaab") for _ in range(n))
+        line("clock (d = 2)", n, model, word, clock_accepts(word, program.loops(n)), program)
+
+    program = s5_program()
+    model = compiled("S5 word problem", program, "abe")
+    for n in (4, 8, 16):
+        word = identity_word(rng, n) if n == 8 else "".join(rng.choice("abe") for _ in range(n))
+        line("S5 word problem", n, model, word, s5_is_identity(word), program)
+    if args.skip_32:
+        return
+    times = []
+    for index in range(args.s5_words):
+        word = identity_word(rng, 32) if index % 2 else "".join(rng.choice("abe") for _ in range(32))
+        times.append(line("S5 word problem", 32, model, word, s5_is_identity(word), program))
+    print(f"S5 word problem n=32 exact run seconds: {sum(times) / len(times):.1f}")
+
+
+if __name__ == "__main__":
+    main()
