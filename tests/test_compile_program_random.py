@@ -19,3 +19,12 @@ def test_compiled_program_agrees_with_the_interpreter(program, inputs):
     for word, want in zip(inputs, expected, strict=True):
         got = simulator.run(word, record=False).accept
         assert got == bool(want), f"{word!r}\n{program_to_text(program)}"
+
+
+def test_proofs_as_code_check_agrees_everywhere():
+    from proofs_as_code.iterated_programs import check
+
+    report = check(programs_count=6, words_per_program=3)
+    assert report["runs"] == 18
+    assert report["agreements"] == report["runs"]
+    assert len(report["schedules"]) >= 2
