@@ -1,9 +1,10 @@
-"""expressivity: compile TC^d circuits and FO[M] formulas into padded, looped AHAT transformers and run
-them exactly. The core: `Model` (docs/semantics.md), `Simulator` / `run` (or `Model.run`) with the backends
+"""expressivity: compile FO[M] formulas, iterated FO[M] programs (uniform TC^d: one model for every n)
+and threshold circuits (a per-circuit evaluator) into padded, looped AHAT transformers and run them
+exactly. The core: `Model` (docs/semantics.md), `Simulator` / `run` (or `Model.run`) with the backends
 "exact", "fixed:P" and "float64" (docs/backends.md), `Trace`, and JSON model files (`save`, `load`).
-The compile routes live in `expressivity.compile` (`formula.compile_formula`, `circuit.compile_circuit`,
-`connectivity.compile_connectivity`); `expressivity.verification.verify` checks a compiled model against
-the reference stored in it."""
+The compile routes live in `expressivity.compile` (`formula.compile_formula`,
+`iterated.compile_program`, `circuit.compile_circuit`, `connectivity.compile_connectivity`);
+`expressivity.verification.verify` checks a compiled model against the reference stored in it."""
 
 from expressivity.model import (
     FFN,

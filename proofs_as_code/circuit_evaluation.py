@@ -1,5 +1,9 @@
 """The circuit-evaluation lemma (docs/routes.md): depth(C) loops of one fixed block evaluate C.
 
+This is a per-circuit (non-uniform) evaluator: the model is built for one circuit, so for one input
+length, and its loop count is that circuit's depth. The uniform statement (one model for every n) is
+proofs_as_code/iterated_programs.py.
+
 Statement. Let C be a threshold circuit and C' its literal form (`circuits.literal_form`: every node is
 "at least t of my literals are true", NOT/BUF folded into literals), of depth d. There is one padded
 looped AHAT transformer with layer norm and rational weights, with one token per input, per node and

@@ -64,7 +64,8 @@ def compile_formula_command(sentence: str, alphabet: str, output: str, causal: b
 @click.option("--no-check", is_flag=True, help="Skip the self-check runs (two exact runs; slow on c6288).")
 @one_line_errors
 def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: bool) -> None:
-    """Compile a netlist (.bench, .blif, .aag, .aig, .th): one loop iteration per level of the circuit.
+    """Compile a netlist (.bench, .blif, .aag, .aig, .th) into a per-circuit (non-uniform) evaluator:
+    one model for this circuit's input length, one loop iteration per level of the circuit.
 
     Example: expressivity compile circuit examples/circuits/iscas85/c17.bench -o c17.json   (then:
     expressivity run c17.json --input 10110)
@@ -82,7 +83,8 @@ def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: b
 @CAUSAL
 @one_line_errors
 def compile_family_command(name: str, size: int, output: str, causal: bool) -> None:
-    """Compile the uniform circuit family NAME at size n (circuits.families).
+    """Compile the circuit family NAME at size n (circuits.families): a per-circuit evaluator for that
+    one n (a separate model per n; for one model for every n, see `compile program`).
 
     Example: expressivity compile family parity --n 8 -o parity8.json
     """

@@ -48,8 +48,9 @@ def _demo_models() -> list[tuple[str, str, Callable[[], Model], int, int]]:
 @one_line_errors
 def demo_command(save_dir: str | None) -> None:
     """Compile MAJORITY and a pairwise-majority (M2) sentence, the c17 circuit and s-t connectivity;
-    verify each exactly against its reference on random inputs; then show float64 drifting where exact
-    does not. Takes well under a minute.
+    verify each exactly against its reference on random inputs; compile the S5 word problem (an iterated
+    program: one model, loops growing with n); then show float64 drifting where exact does not. Takes
+    under a minute.
 
     Example: expressivity demo --save models/   (then: expressivity run models/c17.json --input 10110)
     """
@@ -77,7 +78,42 @@ def demo_command(save_dir: str | None) -> None:
     click.echo("(layers: fixed + per loop iteration r; t(n): padding tokens for an input of length n)")
     if save_dir is not None:
         click.echo(f"models saved in {save_dir}: {', '.join(f'{m[0]}.json' for m in _demo_models())}")
+    _s5_word_problem(save_dir)
     _float_drift()
+
+
+def _s5_word_problem(save_dir: str | None) -> None:
+    """One S5 word-problem model (an iterated program) at n = 4, 8, 16: loops grow as ceil(log2 n)."""
+    from expressivity.compile.iterated import compile_program
+    from expressivity.logic import accepts
+    from expressivity.logic.program_library import s5_is_identity, s5_program
+
+    program = s5_program()
+    start = time.perf_counter()
+    model = compile_program(program, "abe", self_check=False)
+    click.echo(
+        f"\nthe S5 word problem (a = (1 2), b = (1 2 3 4 5), e; accept iff the product is the identity):"
+        f"\none model for every n, compiled from an iterated program in {time.perf_counter() - start:.1f} s"
+    )
+    click.echo(f"{'n':>4} {'word':<18} {'tokens':>6} {'loops':>5} {'identity':>9}  answer")
+    simulator = Simulator(model)
+    for n, word in ((4, "aaee"), (8, "bbbbbeae"), (16, "ab" * 8)):
+        expected = s5_is_identity(word)
+        if n == 4:
+            start = time.perf_counter()
+            answer = simulator.run(word, record=False).accept
+            how = f"model, exact ({time.perf_counter() - start:.1f} s)"
+        else:
+            answer = accepts(program, word)
+            how = "interpreter (exact runs at this n: benchmarks/program_compile.py)"
+        status = "ok" if answer == expected else "MISMATCH"
+        sizes = f"{model.sequence_length(n):>6} {model.loops(n):>5}"
+        click.echo(f"{n:>4} {word:<18} {sizes} {expected!s:>9}  {status}, {how}")
+        if answer != expected:
+            sys.exit(1)
+    if save_dir is not None:
+        serialize.save(model, Path(save_dir) / "s5_word_problem.json")
+        click.echo(f"model saved in {save_dir}: s5_word_problem.json")
 
 
 def _float_drift() -> None:
