@@ -142,3 +142,37 @@ def test_clock_schedule_is_log_squared_and_needed():
     simulator = Simulator(model)
     for word in all_words("ab", 3):
         assert simulator.run(word, record=False).accept == clock_accepts(word, program.loops(len(word)))
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_DFAS))
+def test_every_dfa_program_needs_every_loop(name):
+    dfa = EXAMPLE_DFAS[name]
+    program = program_from_dfa(dfa)
+    words = all_words(dfa.alphabet, 6)[-(len(dfa.alphabet) ** 6) :]  # n = 6: r(6) = 3
+    fewer = accepts_batch(program, words, iterations=program.loops(6) - 1)
+    assert any(bool(f) != dfa.accepts(w) for f, w in zip(fewer, words, strict=True))
+
+
+def test_scratch_check_is_not_vacuous():
+    """The block's scratch (lookups, counts, tables, next) is listed, clean with the erasers, and a
+    block without its erasers is caught by the simulator's scratch check."""
+    import dataclasses
+
+    from expressivity.backends import SimulationError
+    from expressivity.model import Layer
+
+    model = compile_program(connectivity_program(), self_check=False)
+    assert any(label.startswith("next(") for label in model.scratch)
+    assert any(label.startswith("quantifier") for label in model.scratch)
+    word = connectivity_word(path_graph(3), 0, 2)
+    assert Simulator(model).run(word, record=False).accept
+    kept = [
+        Layer(
+            heads=[h for h in layer.heads if "erase" not in h.name],
+            ffns=[f for f in layer.ffns if "erase" not in f.name],
+        )
+        for layer in model.block
+    ]
+    broken = dataclasses.replace(model, block=kept)
+    with pytest.raises(SimulationError, match="scratch coordinate"):
+        Simulator(broken).run(word, record=False)
