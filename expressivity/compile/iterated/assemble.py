@@ -27,6 +27,7 @@ the empty word).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
 from itertools import product
 
@@ -72,6 +73,9 @@ from expressivity.logic import (
 from expressivity.model import FFN, Head, Layer, LoopCount, Model, Padding
 from expressivity.simulator import Simulator
 
+LookupMaker = Callable[[int], Head]
+"""Builds a lookup head with sign +1, or its eraser with sign -1."""
+
 
 def compile_program(
     program: IteratedProgram | str, alphabet: str | None = None, causal: bool = False, self_check: bool = True
@@ -93,7 +97,6 @@ def compile_program(
     union = Sentence(reduce(And, formulas), positions, variables)
     atoms = _relation_atoms(formulas)
     kinds = {atom: _atom_kind(program, atom) for atom in atoms}
-    static_slots = {atom: EMBEDDED for atom in atoms}
 
     def phase_plan(roots: list[Formula]) -> Plan:
         slots = {atom: (0 if kinds[atom] == "lookup" else EMBEDDED) for atom in atoms}
@@ -106,19 +109,22 @@ def compile_program(
     update_plan = phase_plan([spec.update for spec in program.relations])
     accept_plan = phase_plan([program.accept])
     plans = (init_plan, update_plan, accept_plan)
-    whole = make_plan(union, False, roots=tuple(formulas), atom_slots=static_slots)
+    whole = make_plan(union, False, roots=tuple(formulas), atom_slots=dict.fromkeys(atoms, EMBEDDED))
     whole.needs_keys = True
     whole.quantifiers = tuple(dict.fromkeys(q for plan in plans for q in plan.quantifiers))
     whole.materialised = tuple(dict.fromkeys(node for plan in plans for node in plan.materialised))
     cells = allocate(whole, extra)
     state, following = _relation_cells(cells, program)
-    lookups = _atom_cells(cells, program, kinds, state)
+    makers = _atom_cells(cells, program, kinds, state)
     static = _static_layers(whole, cells, kinds, extra)
+
+    def lookups(formulas: list[Formula]) -> dict[Relation, LookupMaker]:
+        return {atom: makers[atom] for atom in _relation_atoms(formulas) if kinds[atom] == "lookup"}
 
     def relation_phase(plan: Plan, roots: list[Formula], label: str) -> list[Layer]:
         if not roots:
             return []
-        items = forward_items(plan, cells, {a: lookups[a] for a in _atoms_of(roots) if kinds[a] == "lookup"})
+        items = forward_items(plan, cells, lookups(roots))
         captures = [
             capture_ffn(plan, cells, root, following[spec.name], f"capture {spec.name}")
             for spec, root in zip(program.relations, roots, strict=True)
@@ -132,12 +138,7 @@ def compile_program(
 
     init = relation_phase(init_plan, [spec.init for spec in program.relations], "init")
     block = relation_phase(update_plan, [spec.update for spec in program.relations], "update")
-    suffix = _accept_layers(
-        accept_plan,
-        cells,
-        {a: lookups[a] for a in _atoms_of([program.accept]) if kinds[a] == "lookup"},
-        accepts(program, ""),
-    )
+    suffix = _accept_layers(accept_plan, cells, lookups([program.accept]), accepts(program, ""))
     scratch = _scratch(cells, plans, following, kinds)
     k = len(variables)
     schedule = program.loops
@@ -185,10 +186,6 @@ def _relation_atoms(formulas: list[Formula]) -> list[Relation]:
     )
 
 
-def _atoms_of(formulas: list[Formula]) -> list[Relation]:
-    return _relation_atoms(formulas)
-
-
 def _atom_kind(program: IteratedProgram, atom: Relation) -> str:
     """ "input" (a graph's A_c, static), "direct" (R in its own argument order) or "lookup"."""
     if atom.name not in {spec.name for spec in program.relations}:
@@ -207,7 +204,7 @@ def _relation_cells(cells: Cells, program: IteratedProgram) -> tuple[dict[str, G
 
 def _atom_cells(
     cells: Cells, program: IteratedProgram, kinds: dict[Relation, str], state: dict[str, Group]
-) -> dict[Relation, object]:
+) -> dict[Relation, LookupMaker]:
     """Gives every relation atom its cells in cells.spin; returns the lookup-head makers (by sign)."""
     makers = {}
     for index, (atom, kind) in enumerate(kinds.items()):
@@ -223,7 +220,8 @@ def _atom_cells(
     return makers
 
 
-def _lookup_maker(cells: Cells, atom: Relation, args: tuple[str, ...], state: Group):
+def _lookup_maker(cells: Cells, atom: Relation, args: tuple[str, ...], state: Group) -> LookupMaker:
+    """The lookup head of `atom` (module docstring), as a function of its sign (-1: the eraser)."""
     pairs = [(cells.keys[z], cells.keys[y]) for z, y in zip(atom.args, args, strict=True)]
     pairs.append((cells.pad, cells.pad))
 
@@ -292,7 +290,10 @@ def _merge(first: list[Layer], second: list[Layer]) -> list[Layer]:
     return out
 
 
-def _accept_layers(plan: Plan, cells: Cells, lookups, empty_word: bool) -> list[Layer]:
+def _accept_layers(
+    plan: Plan, cells: Cells, lookups: Mapping[Relation, LookupMaker], empty_word: bool
+) -> list[Layer]:
+    """The accept sentence, evaluated as the formula compiler evaluates a sentence (nothing to erase)."""
     items = forward_items(plan, cells, lookups)
     slots: dict[int, list[Head | FFN]] = {}
     for slot, sub, _ in items:
@@ -309,7 +310,10 @@ def _accept_layers(plan: Plan, cells: Cells, lookups, empty_word: bool) -> list[
     return [_renamed_layer(layer, "accept: ") for layer in layers]
 
 
-def _scratch(cells: Cells, plans, following: dict[str, Group], kinds: dict[Relation, str]) -> list[str]:
+def _scratch(
+    cells: Cells, plans: Sequence[Plan], following: Mapping[str, Group], kinds: Mapping[Relation, str]
+) -> list[str]:
+    """Every cell that is 0 between phases: lookups, quantifier groups, tables, next(R)."""
     groups: dict[Group, None] = {}
     for plan in plans:
         for quantifier in plan.quantifiers:
