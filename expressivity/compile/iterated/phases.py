@@ -139,4 +139,5 @@ def phase_layers(
         last_eraser = max(last_eraser, undo)
     ffns.setdefault(forward - 1, []).extend(captures)
     ffns.setdefault(last_eraser, []).extend(commits)
-    return [Layer(heads=heads.get(index, []), ffns=ffns.get(index, [])) for index in range(last_eraser + 1)]
+    layers = [Layer(heads=heads.get(index, []), ffns=ffns.get(index, [])) for index in range(last_eraser + 1)]
+    return [layer for layer in layers if layer.heads or layer.ffns]  # order is all the mirror needs
