@@ -33,7 +33,10 @@ def assert_same_trace(one, batched) -> None:
     assert batched.layers_run == one.layers_run
 
 
-@pytest.mark.xfail(reason="known open defect (issue 11): run_batch residual differed from a one-by-one run at prefix.layer1.ffn on one random model", strict=False)
+@pytest.mark.xfail(
+    reason="open defect (issue 11): run_batch residual differed at prefix.layer1.ffn on a random model",
+    strict=False,
+)
 @given(models(), st.data())
 @settings(max_examples=40, deadline=None)
 def test_run_batch_equals_one_by_one(case, data):
