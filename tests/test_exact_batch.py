@@ -21,7 +21,8 @@ def assert_same_trace(one, batched) -> None:
     assert batched.word == one.word
     assert [step.name for step in batched.steps] == [step.name for step in one.steps]
     for a, b in zip(one.steps, batched.steps, strict=True):
-        assert b.residual.same_as(a.residual), a.name
+        # Values, not storage: a batch may keep more (unused) radical slots than a single run.
+        assert b.residual.shape == a.residual.shape and b.residual.rows_equal(a.residual).all(), a.name
     assert {k: t.as_lists() for k, t in batched.ties.items()} == {
         k: t.as_lists() for k, t in one.ties.items()
     }
@@ -33,10 +34,6 @@ def assert_same_trace(one, batched) -> None:
     assert batched.layers_run == one.layers_run
 
 
-@pytest.mark.xfail(
-    reason="open defect (issue 11): run_batch residual differed at prefix.layer1.ffn on a random model",
-    strict=False,
-)
 @given(models(), st.data())
 @settings(max_examples=40, deadline=None)
 def test_run_batch_equals_one_by_one(case, data):
