@@ -9,14 +9,8 @@ Grammar (EBNF; formulas as in parser.py, where a declared relation R of arity k 
 
 At most one term of each kind: `loops 3;`, `loops ceil(log2 n);`, `loops 2*ceil(log2 n)^2 + 1;`.
 `#` starts a comment to the end of the line. Relations may be read before they are declared (updates are
-simultaneous). Example (transitive closure of a graph, then s -> t):
-
-    input graph;
-    relation R(x, y):
-        init   A_1(x, y);
-        update R(x, y) | exists z. R(x, z) & R(z, y);
-    loops ceil(log2 n);
-    accept exists x. exists y. (Q_s(x) | Q_b(x)) & (Q_t(y) | Q_b(y)) & (x = y | R(x, y));
+simultaneous). Examples: `program_library.CONNECTIVITY_TEXT` (transitive closure of a graph, then
+s -> t) and the files in examples/programs/; docs/program-grammar.md is the user's guide.
 
 Errors raise FormulaSyntaxError: `line:col: message`, the line, and a caret under the column. A program
 that parses but is inconsistent (a free variable that is not an argument, an init that reads a relation,
