@@ -57,6 +57,7 @@ from circuits.literal_form import FALSE, LiteralCircuit, literal_form, literal_f
 from circuits.serial import circuit_to_dict
 from expressivity.compile import gadgets as g
 from expressivity.compile.program import Program
+from expressivity.inputs import FixedLength
 from expressivity.model import Head, Layer, LoopCount, Model, ModelError, OutputTap
 from expressivity.simulator import Simulator
 
@@ -261,6 +262,7 @@ def compile_circuit(
         scratch=[*cells.fetched, cells.compare[0], cells.compare[1]],
         tail=tail,
         name=circuit.name,
+        input_format=FixedLength(n),
         metadata={
             "route": "circuit",
             "mode": "causal" if causal else "mixed",
