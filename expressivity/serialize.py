@@ -32,8 +32,9 @@ FORMAT = "expressivity-model"
 VERSION = 2
 READS = (1, 2)
 """The versions this program reads."""
-RATIONAL = re.compile(r"-?[0-9]+(?:/[0-9]*[1-9][0-9]*)?")
-"""A rational in a file: an integer "p" or "p/q" with q > 0, in ASCII decimal digits."""
+RATIONAL = re.compile(r"-?[0-9]{1,4300}(?:/0*[1-9][0-9]{0,4299})?")
+"""A rational in a file: an integer "p" or "p/q" with q > 0, in ASCII decimal digits, at most 4300 each
+(the schema's pattern, matched in full here: a JSON Schema pattern may match before a final newline)."""
 
 __all__ = ["FORMAT", "VERSION", "ModelFileError", "dumps", "load", "loads", "model_to_dict", "save"]
 
@@ -225,6 +226,9 @@ class _Reader:
         if data["version"] == 1:
             return implied or inputs.ANY_WORD
         stored = inputs.from_json(data["input_format"])
+        inconsistency = stored.inconsistency(data["alphabet"], data["size_root"])
+        if inconsistency is not None:
+            raise self.fail(["input_format"], inconsistency)
         if implied is not None and stored != implied:
             route = data["metadata"]["route"]
             raise self.fail(
