@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 MAX_DEPTH = 64
-"""The deepest nesting of arrays and objects a model file may have (a written model needs about 12)."""
+"""The deepest nesting of arrays and objects a model file may have (the compilers' files nest 8 deep)."""
 MAX_DIGITS = 4300
 """The longest run of decimal digits allowed anywhere in a file (Python's default int/str limit)."""
 
