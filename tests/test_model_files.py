@@ -35,6 +35,7 @@ from expressivity.examples import majority_model
 from expressivity.inputs import AnyWord, FixedLength, GraphWord
 from expressivity.logic import accepts, parse_program
 from expressivity.model_file_checks import MAX_DEPTH, schema
+from expressivity.precision import audit_words
 from expressivity.serialize import ModelFileError, dumps, load, loads, save
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +108,15 @@ def test_a_graph_program_runs_exactly_the_graph_words(graph_program, word):
     else:
         expected = accepts(parse_program(GRAPH_PROGRAM), word)
         assert graph_program.run(word, record=False).accept == bool(expected)
+
+
+def test_audit_words_of_a_graph_program_are_graph_words(graph_program):
+    """precision and softmax draw their words per size; for a graph program they must be graph words on
+    `size` vertices (random ones and the path/cut/complete worst cases), which the model then runs."""
+    words = audit_words(graph_program, 3, samples=4)
+    assert len(words) >= 4 and all(len(word) == 3 * 3 + 3 for word in words)
+    for word in words:
+        graph_program.tokens(word)  # raises InputError for a word outside the format
 
 
 def test_routes_set_their_input_formats(c17, graph_program):

@@ -1,7 +1,8 @@
 """Circuit -> padded looped transformer: a per-circuit (non-uniform) evaluator (docs/routes.md).
 
 The model evaluates ONE circuit, for its one input length: the circuit's wiring is carried by per-gate
-token kinds in the tail, and the loop count is fixed at compile time to the circuit's depth. A circuit
+token kinds in the tail, and the loop count is fixed at compile time to the circuit's depth. Its input
+format (`expressivity.inputs.FixedLength`) refuses a word of any other length before the run. A circuit
 family therefore gives a separate model for every n; the uniform route, one model for every n with
 c * ceil(log2 n)^d loops, is `expressivity.compile.iterated.compile_program`.
 
