@@ -302,6 +302,7 @@ def as_version_1(model: Model) -> str:
 
 def test_version_1_files_load_with_their_route_format(c17, graph_program):
     for model in (c17, compile_connectivity(), graph_program, majority_model()):
+        assert loads(dumps(model)) == model
         assert loads(as_version_1(model)) == model
     with pytest.raises(InputError, match="this model reads exactly 5"):
         loads(as_version_1(c17)).run("101101")
