@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
+from expressivity.inputs import InputFormat
 from expressivity.model import Layer, LoopCount, Model, ModelError, OutputTap, Padding, Rational
 
 Group = tuple[str, ...]
@@ -75,6 +76,7 @@ class Program:
         name: str = "model",
         metadata: Mapping[str, object] | None = None,
         size_root: int = 1,
+        input_format: InputFormat | None = None,
     ) -> Model:
         return Model(
             alphabet=self.alphabet,
@@ -93,4 +95,5 @@ class Program:
             name=name,
             metadata=metadata,
             size_root=size_root,
+            input_format=input_format,
         )
