@@ -1,5 +1,8 @@
 """Model files: JSON with exact rationals as "p/q" strings, a format name and a version. Never pickle.
 
+Version 2 (written) lists the stages, each with its name, loop count, timestep cells and layers; version 1
+(still read) has top-level prefix, block, suffix and loops, and loads as those three stages.
+
 Matrices are stored sparsely, one {column label: "p/q"} object per row (hidden units of an FFN are
 labelled h0, h1, ...), so a file reads like the model. Loading validates everything (the model's own
 constructor does the consistency checks) and reports errors as `path: where: what`; saving writes a
@@ -16,10 +19,23 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from expressivity.model import FFN, Head, Layer, LoopCount, Model, ModelError, OutputTap, Padding, View
+from expressivity.model import (
+    FFN,
+    Head,
+    Layer,
+    LoopCount,
+    Model,
+    ModelError,
+    OutputTap,
+    Padding,
+    Stage,
+    Timestep,
+    View,
+)
 
 FORMAT = "expressivity-model"
-VERSION = 1
+VERSION = 2  # 2: "stages" (each with its loop count and timestep cells); 1: prefix, block, suffix, loops
+READS = (1, 2)
 
 
 class ModelFileError(ValueError):
@@ -70,6 +86,15 @@ def _layer(layer: Layer) -> dict[str, Any]:
     return {"heads": heads, "ffns": ffns}
 
 
+def _loops(loops: LoopCount) -> dict[str, Any]:
+    return {
+        "value": loops.value,
+        "coefficient": loops.coefficient,
+        "power": loops.power,
+        "fixed": loops.fixed,
+    }
+
+
 def model_to_dict(model: Model) -> dict[str, Any]:
     return {
         "format": FORMAT,
@@ -84,15 +109,15 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         },
         "padding": list(model.padding.coefficients),
         "size_root": model.size_root,
-        "loops": {
-            "value": model.loops.value,
-            "coefficient": model.loops.coefficient,
-            "power": model.loops.power,
-            "fixed": model.loops.fixed,
-        },
-        "prefix": [_layer(layer) for layer in model.prefix],
-        "block": [_layer(layer) for layer in model.block],
-        "suffix": [_layer(layer) for layer in model.suffix],
+        "stages": [
+            {
+                "name": stage.name,
+                "loops": _loops(stage.loops),
+                "timestep": [{"encoding": t.encoding, "labels": list(t.labels)} for t in stage.timestep],
+                "layers": [_layer(layer) for layer in stage.layers],
+            }
+            for stage in model.stages
+        ],
         "symbols": list(model.symbols),
         "unembedding": _sparse(model.unembedding, model.labels),
         "outputs": [{"name": t.name, "position": t.position, "label": t.label} for t in model.outputs],
@@ -205,14 +230,62 @@ class _Reader:
             )
         return Layer(heads, ffns)
 
+    def loops(self, data: dict, where: str) -> LoopCount:
+        loops = self.field(data, "loops", dict, where, {})
+        at = f"{where}.loops" if where else "loops"
+        try:
+            return LoopCount(
+                value=self.field(loops, "value", int, at, None),
+                coefficient=self.field(loops, "coefficient", int, at, 0),
+                power=self.field(loops, "power", int, at, 0),
+                fixed=self.field(loops, "fixed", bool, at, False),
+            )
+        except ModelError as err:
+            raise self.fail(at, str(err)) from None
+
+    def layers(self, data: dict, key: str, where: str) -> list[Layer]:
+        at = f"{where}.{key}" if where else key
+        return [self.layer(x, f"{at}[{k}]") for k, x in enumerate(self.field(data, key, list, where, []))]
+
+    def three_stages(self, data: dict) -> list[Stage]:
+        """Version 1: prefix (once), block (loops), suffix (once)."""
+        return [
+            Stage("prefix", self.layers(data, "prefix", "")),
+            Stage("block", self.layers(data, "block", ""), self.loops(data, "")),
+            Stage("suffix", self.layers(data, "suffix", "")),
+        ]
+
+    def stages(self, data: dict) -> list[Stage]:
+        """Version 2: a list of stages, each {name, loops, timestep, layers}."""
+        stages = []
+        for at, stage in self.objects(data, "stages", ""):
+            timestep = []
+            for cells_at, cells in self.objects(stage, "timestep", at):
+                try:
+                    timestep.append(
+                        Timestep(
+                            self.field(cells, "encoding", str, cells_at),
+                            self.strings(cells, "labels", cells_at),
+                        )
+                    )
+                except ModelError as err:
+                    raise self.fail(cells_at, str(err)) from None
+            name = self.field(stage, "name", str, at)
+            layers, loops = self.layers(stage, "layers", at), self.loops(stage, at)
+            try:
+                stages.append(Stage(name, layers, loops, timestep))
+            except ModelError as err:
+                raise self.fail(at, str(err)) from None
+        return stages
+
     def model(self, data: Any) -> Model:
         if not isinstance(data, dict):
             raise self.fail("top level", "expected a JSON object")
         if data.get("format") != FORMAT:
             raise self.fail("format", f"expected {FORMAT!r}, got {data.get('format')!r}")
-        if data.get("version") != VERSION:
-            raise self.fail("version", f"this program reads version {VERSION}, got {data.get('version')!r}")
-        loops = self.field(data, "loops", dict, "", {})
+        version = data.get("version")
+        if version not in READS or isinstance(version, bool):
+            raise self.fail("version", f"this program reads versions 1 and 2, got {version!r}")
         outputs = []
         for at, tap in self.objects(data, "outputs", ""):
             outputs.append(
@@ -230,21 +303,7 @@ class _Reader:
             alphabet=self.strings(data, "alphabet", ""),
             labels=self.strings(data, "labels", ""),
             embedding=embedding,
-            prefix=[
-                self.layer(x, f"prefix[{k}]") for k, x in enumerate(self.field(data, "prefix", list, "", []))
-            ],
-            block=[
-                self.layer(x, f"block[{k}]") for k, x in enumerate(self.field(data, "block", list, "", []))
-            ],
-            suffix=[
-                self.layer(x, f"suffix[{k}]") for k, x in enumerate(self.field(data, "suffix", list, "", []))
-            ],
-            loops=LoopCount(
-                value=self.field(loops, "value", int, "loops", None),
-                coefficient=self.field(loops, "coefficient", int, "loops", 0),
-                power=self.field(loops, "power", int, "loops", 0),
-                fixed=self.field(loops, "fixed", bool, "loops", False),
-            ),
+            stages=self.stages(data) if version == 2 else self.three_stages(data),
             padding=Padding(self.field(data, "padding", list, "", [])),
             size_root=self.field(data, "size_root", int, "", 1),
             symbols=self.strings(data, "symbols", "", ["reject", "accept"]),

@@ -359,7 +359,7 @@ def edited(change) -> str:
 
 
 def set_query_entry(data):
-    data["prefix"][0]["heads"][0]["query"][0] = {"x": "abc"}
+    data["stages"][0]["layers"][0]["heads"][0]["query"][0] = {"x": "abc"}
 
 
 BAD_FILES = {
@@ -367,7 +367,7 @@ BAD_FILES = {
         edited(lambda d: d.update(format="onnx")),
         r"m\.json: format: expected 'expressivity-model'",
     ),
-    "wrong version": (edited(lambda d: d.update(version=2)), r"m\.json: version: .*reads version 1, got 2"),
+    "wrong version": (edited(lambda d: d.update(version=3)), r"m\.json: version: .*versions 1 and 2, got 3"),
     "missing version": (edited(lambda d: d.pop("version")), r"m\.json: version: .*got None"),
     "top level not an object": ("[1, 2]", r"m\.json: top level: expected a JSON object"),
     "missing top-level field": (
@@ -375,13 +375,13 @@ BAD_FILES = {
         r"m\.json: top level: missing field 'labels'",
     ),
     "missing nested field": (
-        edited(lambda d: d["prefix"][0]["heads"][0].pop("query")),
-        r"m\.json: prefix\[0\]\.heads\[0\]: missing field 'query'",
+        edited(lambda d: d["stages"][0]["layers"][0]["heads"][0].pop("query")),
+        r"m\.json: stages\[0\]\.layers\[0\]\.heads\[0\]: missing field 'query'",
     ),
     "wrong type": (edited(lambda d: d.update(labels="x")), r"m\.json: labels: expected a list, got 'x'"),
     "wrong type nested": (
-        edited(lambda d: d["prefix"][0]["ffns"][0].update(writes="vote")),
-        r"m\.json: prefix\[0\]\.ffns\[0\]\.writes: expected a list",
+        edited(lambda d: d["stages"][0]["layers"][0]["ffns"][0].update(writes="vote")),
+        r"m\.json: stages\[0\]\.layers\[0\]\.ffns\[0\]\.writes: expected a list",
     ),
     "non-rational string": (
         edited(set_query_entry),
@@ -392,7 +392,7 @@ BAD_FILES = {
         r"m\.json: embedding of 'BOS' at 'const': 0\.1 is a float",
     ),
     "unknown label": (
-        edited(lambda d: d["prefix"][0]["ffns"][0].update(writes=["ballot"])),
+        edited(lambda d: d["stages"][0]["layers"][0]["ffns"][0].update(writes=["ballot"])),
         r"m\.json: prefix layer 0 ffn 'sign': writes unknown coordinate 'ballot'",
     ),
     "padding not integers": (
@@ -400,8 +400,8 @@ BAD_FILES = {
         r"m\.json: padding coefficient 0 must be an integer, got 'n'",
     ),
     "loop count not an integer": (
-        edited(lambda d: d["loops"].update(value="2")),
-        r"m\.json: loops\.value: expected an integer, got '2'",
+        edited(lambda d: d["stages"][1]["loops"].update(value="2")),
+        r"m\.json: stages\[1\]\.loops\.value: expected an integer, got '2'",
     ),
 }
 
@@ -477,7 +477,7 @@ def test_saved_text_is_stable(tmp_path):
 
 def test_loop_count_read_from_a_file_without_a_constant():
     data = good()
-    data["loops"] = {"coefficient": 1, "power": 1}
+    data["stages"][1]["loops"] = {"coefficient": 1, "power": 1}
     assert loads(json.dumps(data)).loops(9) == 4  # ceil(log2 9), no constant term
 
 
