@@ -12,6 +12,7 @@ sets to psi(t) before its iteration t.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -330,8 +331,8 @@ class Stage:
         object.__setattr__(self, "layers", tuple(layers))
         object.__setattr__(self, "loops", loops or LoopCount(value=1))
         object.__setattr__(self, "timestep", tuple(timestep))
-        if not isinstance(name, str) or not name:
-            raise ModelError(f"stage name must be a non-empty string, got {name!r}")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ModelError(f"stage name must be an identifier (letters, digits, _), got {name!r}")
         if not isinstance(self.loops, LoopCount):
             raise ModelError(f"stage {name!r}: loops must be a LoopCount, got {self.loops!r}")
 
