@@ -577,6 +577,12 @@ class Model:
         s = self.size(n)
         return sum(stage.loops(s) * len(stage.layers) for stage in self.stages)
 
+    def sublayer_count(self, n: int) -> int:
+        """Heads plus FFNs run at input length n (the work, where layer_count is the depth)."""
+        s = self.size(n)
+        width = [sum(len(layer.heads) + len(layer.ffns) for layer in stage.layers) for stage in self.stages]
+        return sum(stage.loops(s) * w for stage, w in zip(self.stages, width, strict=True))
+
     def _validate_stages(self, labels: set[str]) -> None:
         for stage in self.stages:
             if not isinstance(stage, Stage):
