@@ -79,7 +79,8 @@ def _stage_line(stage: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @one_line_errors
 def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_json: bool) -> None:
-    """Print the size table of MODEL: layers, heads, width, parameters, padding t(n), loops r(n).
+    """Print the size table of MODEL: layers (per stage, with each stage's loop count and timestep cells),
+    heads, width, parameters, padding t(n), loops r(n).
 
     Example: expressivity inspect majority.json --n 4 --n 16 --labels
     """
