@@ -185,3 +185,11 @@ def test_proof_modules_check():
     facts = timestep_alternation.check(max_m=3, samples=2, seed=3)
     assert facts["agreements"] == dict.fromkeys(("original", "timestep", "state cell"), facts["runs"])
     assert facts["layers_run"]["timestep"] == facts["layers_run"]["original"]
+
+
+def test_verify_checks_the_alternating_model_against_its_route_reference():
+    from expressivity.verification import verify
+
+    assert TIMESTEP.metadata["route"] == "connectivity"
+    report = verify(TIMESTEP, samples=6, max_n=3)
+    assert report.ok and report.checked == 6

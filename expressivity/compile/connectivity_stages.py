@@ -20,6 +20,9 @@ Both reuse the cells, set-up layers and steps of `compile_connectivity` (module 
                B only grows, so early S-steps add nothing false, and r + 1 + r iterations reach the
                closure of the final S;
     "whole"    the three-stage form with the 6 layers one after the other in the block, looped 2r times.
+  Its metadata route is "shared-descendant": `expressivity verify` has no reference for it (the checks
+  are in proofs_as_code/staged_phases.py and the tests); the alternating model keeps the route
+  "connectivity", so `verify` checks it against networkx.
 """
 
 from __future__ import annotations
@@ -79,7 +82,11 @@ def compile_shared_descendant(form: str = "stages", extra_iterations: int = 0) -
     scratch += share_scratch + closure_s_scratch
     readout = [readout_layer(layout, shared)]
     r = LoopCount(value=extra_iterations, coefficient=1, power=1)
-    metadata = {"route": "connectivity", "question": "shared-descendant chain from s to t", "form": form}
+    metadata = {
+        "route": "shared-descendant",
+        "question": "a shared-descendant chain from s to t",
+        "form": form,
+    }
     name = f"shared descendant ({form})"
     if form == "stages":
         stages = [
