@@ -302,3 +302,15 @@ def test_inspect_lists_stages(tmp_path):
     }
     text = CliRunner().invoke(main, ["inspect", str(path), "--n", "20"]).stdout
     assert f"closure: 2 layers x r(n) = {log}" in text and "share: 2 layers once" in text
+
+
+def test_a_batch_sees_the_same_timestep_as_single_runs():
+    model = dataclasses.replace(
+        clock_model("index", LoopCount(value=1, coefficient=1, power=1)),
+        unembedding=[{"acc": 1}, {"acc": -1}],
+    )
+    words = ["ab", "ba", "aa", "bb"]
+    batch = model.run_batch(words)
+    single = [run(model, word) for word in words]
+    assert [t.column("acc") for t in batch] == [t.column("acc") for t in single]
+    assert [[str(x) for x in t.column("t[0]")] for t in batch] == [["1/2"] * 3] * 4  # last t = r - 1 = 1
