@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from expressivity import inputs
 from expressivity.model import FFN, Head, Layer, LoopCount, Model, OutputTap, Padding, Stage, Timestep, View
 
 FORMAT = "expressivity-safetensors"
@@ -160,6 +161,7 @@ def export_parts(model: Model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         "has_unembedding": bool(model.unembedding),
         "padding": list(model.padding.coefficients),
         "size_root": model.size_root,
+        "input_format": model.input_format.to_json(),
         "sections": sections,
         "outputs": [{"name": t.name, "position": t.position, "label": t.label} for t in model.outputs],
         "scratch": list(model.scratch),
@@ -302,6 +304,7 @@ class _Reader:
             name=config["name"],
             metadata=config["metadata"],
             size_root=config["size_root"],
+            input_format=inputs.from_json(config.get("input_format", {"kind": "any"})),
         )
 
 

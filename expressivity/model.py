@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from numbers import Integral
 
+from expressivity.inputs import ANY_WORD, InputFormat
+
 MASKS = ("causal", "strict", "unmasked")
 NORMS = ("layer", "rms")
 
@@ -41,7 +43,7 @@ class ModelError(ValueError):
 
 
 class InputError(ValueError):
-    """A word the model cannot read (a symbol outside its alphabet)."""
+    """A word the model cannot read: a symbol outside its alphabet, or a word outside its input format."""
 
 
 def to_fraction(value: Rational, where: str) -> Fraction:
@@ -359,7 +361,8 @@ class Model:
     each alphabet symbol, and any `extra_kinds`. The unembedding maps the last position's residual to
     `symbols` (argmax; an exact tie goes to the earlier symbol); a model that accepts or rejects uses
     symbols ("reject", "accept"). `scratch` names coordinates that must be exactly 0 after every loop
-    iteration of every looped stage.
+    iteration of every looped stage. `input_format` says which words the model is defined on
+    (expressivity.inputs); `tokens` refuses any other word.
 
     The layers are `stages`, run in order. The keywords prefix, block, suffix and loops build (or, next
     to `stages`, edit) the three-stage form: stages "prefix" (once), "block" (r(n) times), "suffix"
@@ -380,6 +383,7 @@ class Model:
     name: str = "model"
     metadata: Mapping[str, object] = field(default_factory=dict)
     size_root: int = 1
+    input_format: InputFormat = ANY_WORD
 
     def __init__(
         self,
@@ -401,6 +405,7 @@ class Model:
         metadata: Mapping[str, object] | None = None,
         size_root: int = 1,
         stages: Iterable[Stage] | None = None,
+        input_format: InputFormat | None = None,
     ) -> None:
         set_ = object.__setattr__
         set_(self, "alphabet", tuple(alphabet))
@@ -417,6 +422,9 @@ class Model:
         if isinstance(size_root, bool) or not isinstance(size_root, Integral) or size_root < 1:
             raise ModelError(f"size_root must be a positive integer, got {size_root!r}")
         set_(self, "size_root", int(size_root))
+        if input_format is not None and not isinstance(input_format, InputFormat):
+            raise ModelError(f"input_format must be an expressivity.inputs format, got {input_format!r}")
+        set_(self, "input_format", input_format or ANY_WORD)
         self._validate_vocabulary()
         set_(self, "embedding", self._embedding(embedding))
         set_(self, "unembedding", _matrix(unembedding, self.labels, "unembedding"))
@@ -486,13 +494,17 @@ class Model:
         return 1 + n + self.padding(self.size(n)) + len(self.tail)
 
     def tokens(self, word: str) -> list[str]:
-        """The token kinds of the run on `word`; raises InputError for a symbol outside the alphabet."""
+        """The token kinds of the run on `word`; raises InputError for a symbol outside the alphabet or
+        a word outside the input format."""
         for position, symbol in enumerate(word, start=1):
             if symbol not in self.alphabet:
                 raise InputError(
                     f"symbol {symbol!r} at input position {position} is not in the alphabet "
                     f"{{{', '.join(self.alphabet)}}}"
                 )
+        mismatch = self.input_format.mismatch(word)
+        if mismatch is not None:
+            raise InputError(mismatch)
         return ["BOS", *word, *["PAD"] * self.padding(self.size(len(word))), *self.tail]
 
     def _validate_vocabulary(self) -> None:
@@ -508,6 +520,9 @@ class Model:
         for kind in self.tail:
             if kind not in extra:
                 raise ModelError(f"tail token {kind!r} is not one of the extra kinds {self.extra_kinds}")
+        inconsistency = self.input_format.inconsistency(self.alphabet, self.size_root)
+        if inconsistency is not None:
+            raise ModelError(inconsistency)
 
     def _embedding(self, embedding: Mapping[str, Mapping[str, Rational]]) -> dict[str, dict[str, Fraction]]:
         out: dict[str, dict[str, Fraction]] = {}

@@ -1,24 +1,32 @@
 """Model files: JSON with exact rationals as "p/q" strings, a format name and a version. Never pickle.
 
-Version 2 (written) lists the stages, each with its name, loop count, timestep cells and layers; version 1
-(still read) has top-level prefix, block, suffix and loops, and loads as those three stages.
-
+The format is docs/model-file.md, published as the JSON Schema expressivity/data/model.schema.json.
 Matrices are stored sparsely, one {column label: "p/q"} object per row (hidden units of an FFN are
-labelled h0, h1, ...), so a file reads like the model. Loading validates everything (the model's own
-constructor does the consistency checks) and reports errors as `path: where: what`; saving writes a
-temporary file and renames it, so a failure leaves nothing half-written.
+labelled h0, h1, ...), so a file reads like the model. Loading is strict: the text's limits, JSON, the
+schema (every key, no unknown key, every type: `model_file_checks`), then one reader per section builds
+the parts and the model's own constructors check consistency. Every error is one line,
+`file:line:col: /json/pointer: what`. Saving writes a temporary file and renames it, so a failure leaves
+nothing half-written.
+
+Versions: 3 (written) replaces the keys prefix, block, suffix and loops by `stages` (each with its name,
+loop count, timestep groups and layers); 2 adds the key `input_format` to 1; a version-1 file is read
+with the input format its route implies (`route_input_format`), the format that route's compiler now
+sets. Versions 1 and 2 load as the three-stage form.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from expressivity import inputs
+from expressivity.inputs import InputFormat
 from expressivity.model import (
     FFN,
     Head,
@@ -32,14 +40,18 @@ from expressivity.model import (
     Timestep,
     View,
 )
+from expressivity.model_file_checks import ModelFileError, check_schema, check_text, fail, locate, parse
 
 FORMAT = "expressivity-model"
-VERSION = 2  # 2: "stages" (each with its loop count and timestep cells); 1: prefix, block, suffix, loops
-READS = (1, 2)
+VERSION = 3
+READS = (1, 2, 3)
+"""The versions this program reads."""
+READABLE = "1, 2 and 3"
+RATIONAL = re.compile(r"-?[0-9]{1,4300}(?:/0*[1-9][0-9]{0,4299})?")
+"""A rational in a file: an integer "p" or "p/q" with q > 0, in ASCII decimal digits, at most 4300 each
+(the schema's pattern, matched in full here: a JSON Schema pattern may match before a final newline)."""
 
-
-class ModelFileError(ValueError):
-    """A model file that cannot be read: bad JSON, wrong format or version, or an inconsistent model."""
+__all__ = ["FORMAT", "VERSION", "ModelFileError", "dumps", "load", "loads", "model_to_dict", "save"]
 
 
 def _rational(x: Fraction) -> str:
@@ -123,6 +135,7 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         "outputs": [{"name": t.name, "position": t.position, "label": t.label} for t in model.outputs],
         "scratch": list(model.scratch),
         "metadata": dict(model.metadata),
+        "input_format": model.input_format.to_json(),
     }
 
 
@@ -144,197 +157,184 @@ def save(model: Model, path: str | Path) -> None:
         raise
 
 
+def route_input_format(metadata: dict[str, Any]) -> InputFormat | None:
+    """The input format a route's compiler sets, from the metadata it stores; None for a route that reads
+    any word (formulas, word programs) or no route at all."""
+    route = metadata.get("route")
+    if route == "circuit":
+        return inputs.FixedLength(len(metadata["inputs"]))
+    if route == "connectivity":
+        from expressivity.compile.connectivity import MATRIX, RULER, SOURCE_SYMBOLS, TARGET_SYMBOLS
+
+        return inputs.GraphWord(RULER, MATRIX, SOURCE_SYMBOLS, TARGET_SYMBOLS)
+    if route == "program" and metadata["input"] == "graph":
+        from expressivity.logic import GRAPH_MATRIX, GRAPH_RULER
+
+        return inputs.GraphWord(GRAPH_RULER, GRAPH_MATRIX)
+    return None
+
+
+Path_ = list[str | int]
+
+
 class _Reader:
-    """Reads the dict form, naming the JSON location of anything wrong."""
+    """Builds a Model from a file's JSON value once the schema has passed; one method per section, each
+    given the JSON path of what it reads, so an inconsistency names its place."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
+    def __init__(self, source: str, text: str) -> None:
+        self.source, self.text = source, text
 
-    def fail(self, where: str, what: str) -> ModelFileError:
-        return ModelFileError(f"{self.source}: {where}: {what}")
+    def fail(self, path: Path_, what: str) -> ModelFileError:
+        return fail(self.source, self.text, locate(self.text, path), path, what)
 
-    def field(
-        self, data: dict, key: str, kind: type | tuple[type, ...], where: str, default: Any = ...
-    ) -> Any:
-        if key not in data:
-            if default is ...:
-                raise self.fail(where or "top level", f"missing field {key!r}")
-            return default
-        value = data[key]
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-            raise self.fail(f"{where}.{key}" if where else key, f"expected {_kind_name(kind)}, got {value!r}")
-        return value
+    def rational(self, value: str, path: Path_) -> Fraction:
+        if not RATIONAL.fullmatch(value):
+            raise self.fail(path, f'expected an exact rational "p" or "p/q", got {value[:40]!r}')
+        return Fraction(value)
 
-    def strings(self, data: dict, key: str, where: str, default: Any = ...) -> list[str]:
-        values = self.field(data, key, list, where, default)
-        for k, v in enumerate(values):
-            if not isinstance(v, str):
-                raise self.fail(
-                    f"{where}.{key}[{k}]" if where else f"{key}[{k}]", f"expected a string, got {v!r}"
-                )
-        return values
+    def row(self, row: dict[str, str], path: Path_) -> dict[str, Fraction]:
+        return {label: self.rational(v, [*path, label]) for label, v in row.items()}
 
-    def rows(self, data: dict, key: str, where: str) -> list[dict[str, str]]:
-        rows = self.field(data, key, list, where)
-        for k, row in enumerate(rows):
-            if not isinstance(row, dict):
-                raise self.fail(f"{where}.{key}[{k}]", f'expected an object {{label: "p/q"}}, got {row!r}')
-        return rows
+    def rows(self, rows: list[dict[str, str]], path: Path_) -> list[dict[str, Fraction]]:
+        return [self.row(row, [*path, k]) for k, row in enumerate(rows)]
 
-    def objects(self, data: dict, key: str, where: str) -> list[tuple[str, dict]]:
-        """The JSON objects in the (optional) list data[key], each with its location for messages."""
-        found = []
-        for k, item in enumerate(self.field(data, key, list, where, [])):
-            at = f"{where}.{key}[{k}]" if where else f"{key}[{k}]"
-            if not isinstance(item, dict):
-                raise self.fail(at, f"expected an object, got {item!r}")
-            found.append((at, item))
-        return found
+    def vector(self, values: list[str], path: Path_) -> list[Fraction]:
+        return [self.rational(v, [*path, k]) for k, v in enumerate(values)]
 
-    def view(self, data: dict, where: str) -> View:
-        view = self.field(data, "view", dict, where)
-        groups = self.field(view, "groups", list, f"{where}.view")
-        for k, g in enumerate(groups):
-            if not isinstance(g, list) or not all(isinstance(x, str) for x in g):
-                raise self.fail(f"{where}.view.groups[{k}]", "expected a list of labels")
-        return View(groups, self.field(view, "norm", str, f"{where}.view", "layer"))
-
-    def layer(self, data: Any, where: str) -> Layer:
-        if not isinstance(data, dict):
-            raise self.fail(where, f"expected an object, got {data!r}")
-        heads = []
-        for at, h in self.objects(data, "heads", where):
-            heads.append(
-                Head(
-                    self.field(h, "name", str, at),
-                    self.view(h, at),
-                    query=self.rows(h, "query", at),
-                    key=self.rows(h, "key", at),
-                    value=self.rows(h, "value", at),
-                    writes=self.strings(h, "writes", at),
-                    mask=self.field(h, "mask", str, at, "causal"),
-                )
-            )
-        ffns = []
-        for at, f in self.objects(data, "ffns", where):
-            ffns.append(
-                FFN(
-                    self.field(f, "name", str, at),
-                    self.view(f, at),
-                    w1=self.rows(f, "w1", at),
-                    w2=self.rows(f, "w2", at),
-                    writes=self.strings(f, "writes", at),
-                    b1=self.field(f, "b1", list, at, None),
-                    b2=self.field(f, "b2", list, at, None),
-                )
-            )
-        return Layer(heads, ffns)
-
-    def loops(self, data: dict, where: str) -> LoopCount:
-        loops = self.field(data, "loops", dict, where, {})
-        at = f"{where}.loops" if where else "loops"
+    def part(self, build: Any, path: Path_ | None) -> Any:
+        """build(), with a ModelError turned into a file error at `path` (None: the model as a whole,
+        whose messages name the layer, head or label themselves)."""
         try:
-            return LoopCount(
-                value=self.field(loops, "value", int, at, None),
-                coefficient=self.field(loops, "coefficient", int, at, 0),
-                power=self.field(loops, "power", int, at, 0),
-                fixed=self.field(loops, "fixed", bool, at, False),
-            )
+            return build()
         except ModelError as err:
-            raise self.fail(at, str(err)) from None
+            if path is None:
+                raise ModelFileError(f"{self.source}: {err}") from None
+            raise self.fail(path, str(err)) from None
 
-    def layers(self, data: dict, key: str, where: str) -> list[Layer]:
-        at = f"{where}.{key}" if where else key
-        return [self.layer(x, f"{at}[{k}]") for k, x in enumerate(self.field(data, key, list, where, []))]
+    def view(self, data: dict) -> View:
+        return View(data["groups"], data["norm"])
 
-    def three_stages(self, data: dict) -> list[Stage]:
-        """Version 1: prefix (once), block (loops), suffix (once)."""
+    def head(self, data: dict, path: Path_) -> Head:
+        query, key, value = (self.rows(data[m], [*path, m]) for m in ("query", "key", "value"))
+        view = self.view(data["view"])
+        return self.part(
+            lambda: Head(data["name"], view, query, key, value, data["writes"], data["mask"]), path
+        )
+
+    def ffn(self, data: dict, path: Path_) -> FFN:
+        w1, w2 = self.rows(data["w1"], [*path, "w1"]), self.rows(data["w2"], [*path, "w2"])
+        b1, b2 = self.vector(data["b1"], [*path, "b1"]), self.vector(data["b2"], [*path, "b2"])
+        view = self.view(data["view"])
+        return self.part(lambda: FFN(data["name"], view, w1, w2, data["writes"], b1, b2), path)
+
+    def layers(self, data: list[dict], path: Path_) -> list[Layer]:
         return [
-            Stage("prefix", self.layers(data, "prefix", "")),
-            Stage("block", self.layers(data, "block", ""), self.loops(data, "")),
-            Stage("suffix", self.layers(data, "suffix", "")),
+            Layer(
+                [self.head(h, [*path, k, "heads", j]) for j, h in enumerate(layer["heads"])],
+                [self.ffn(f, [*path, k, "ffns", j]) for j, f in enumerate(layer["ffns"])],
+            )
+            for k, layer in enumerate(data)
         ]
 
+    def loops(self, data: dict, path: Path_) -> LoopCount:
+        return self.part(
+            lambda: LoopCount(data["value"], data["coefficient"], data["power"], data["fixed"]), path
+        )
+
     def stages(self, data: dict) -> list[Stage]:
-        """Version 2: a list of stages, each {name, loops, timestep, layers}."""
+        """Version 3: the listed stages. Versions 1 and 2: prefix (once), block (loops), suffix (once)."""
+        if data["version"] < 3:
+            return [
+                Stage("prefix", self.layers(data["prefix"], ["prefix"])),
+                Stage("block", self.layers(data["block"], ["block"]), self.loops(data["loops"], ["loops"])),
+                Stage("suffix", self.layers(data["suffix"], ["suffix"])),
+            ]
         stages = []
-        for at, stage in self.objects(data, "stages", ""):
-            timestep = []
-            for cells_at, cells in self.objects(stage, "timestep", at):
-                try:
-                    timestep.append(
-                        Timestep(
-                            self.field(cells, "encoding", str, cells_at),
-                            self.strings(cells, "labels", cells_at),
-                        )
-                    )
-                except ModelError as err:
-                    raise self.fail(cells_at, str(err)) from None
-            name = self.field(stage, "name", str, at)
-            layers, loops = self.layers(stage, "layers", at), self.loops(stage, at)
-            try:
-                stages.append(Stage(name, layers, loops, timestep))
-            except ModelError as err:
-                raise self.fail(at, str(err)) from None
+        for k, stage in enumerate(data["stages"]):
+            path: Path_ = ["stages", k]
+            layers = self.layers(stage["layers"], [*path, "layers"])
+            loops = self.loops(stage["loops"], [*path, "loops"])
+            timestep = [
+                self.part(lambda t=t: Timestep(t["encoding"], t["labels"]), [*path, "timestep", j])
+                for j, t in enumerate(stage["timestep"])
+            ]
+            name = stage["name"]
+            stages.append(self.part(lambda n=name, s=layers, r=loops, t=timestep: Stage(n, s, r, t), path))
         return stages
 
-    def model(self, data: Any) -> Model:
-        if not isinstance(data, dict):
-            raise self.fail("top level", "expected a JSON object")
-        if data.get("format") != FORMAT:
-            raise self.fail("format", f"expected {FORMAT!r}, got {data.get('format')!r}")
-        version = data.get("version")
-        if version not in READS or isinstance(version, bool):
-            raise self.fail("version", f"this program reads versions 1 and 2, got {version!r}")
-        outputs = []
-        for at, tap in self.objects(data, "outputs", ""):
-            outputs.append(
-                OutputTap(
-                    self.field(tap, "name", str, at),
-                    self.field(tap, "position", int, at),
-                    self.field(tap, "label", str, at),
-                )
+    def embedding(self, data: dict[str, dict[str, str]]) -> dict[str, dict[str, Fraction]]:
+        return {kind: self.row(row, ["embedding", kind]) for kind, row in data.items()}
+
+    def input_format(self, data: dict) -> InputFormat:
+        """The stored format (versions 2, 3) or the route's (version 1), which must agree with the route."""
+        implied = route_input_format(data["metadata"])
+        if data["version"] == 1:
+            return implied or inputs.ANY_WORD
+        stored = inputs.from_json(data["input_format"])
+        inconsistency = stored.inconsistency(data["alphabet"], data["size_root"])
+        if inconsistency is not None:
+            raise self.fail(["input_format"], inconsistency)
+        if implied is not None and stored != implied:
+            route = data["metadata"]["route"]
+            raise self.fail(
+                ["input_format"],
+                f"the {route} route reads {implied.describe()}; the file says {stored.describe()}",
             )
-        embedding = self.field(data, "embedding", dict, "")
-        for kind, row in embedding.items():
-            if not isinstance(row, dict):
-                raise self.fail(f"embedding.{kind}", 'expected an object {label: "p/q"}')
-        return Model(
-            alphabet=self.strings(data, "alphabet", ""),
-            labels=self.strings(data, "labels", ""),
-            embedding=embedding,
-            stages=self.stages(data) if version == 2 else self.three_stages(data),
-            padding=Padding(self.field(data, "padding", list, "", [])),
-            size_root=self.field(data, "size_root", int, "", 1),
-            symbols=self.strings(data, "symbols", "", ["reject", "accept"]),
-            unembedding=self.rows(data, "unembedding", "") if "unembedding" in data else (),
-            outputs=outputs,
-            scratch=self.strings(data, "scratch", "", []),
-            extra_kinds=self.strings(data, "extra_kinds", "", []),
-            tail=self.strings(data, "tail", "", []),
-            name=self.field(data, "name", str, "", "model"),
-            metadata=self.field(data, "metadata", dict, "", {}),
+        return stored
+
+    def model(self, data: dict) -> Model:
+        stages = self.stages(data)
+        unembedding = self.rows(data["unembedding"], ["unembedding"])
+        outputs = [OutputTap(t["name"], t["position"], t["label"]) for t in data["outputs"]]
+        return self.part(
+            lambda: Model(
+                alphabet=data["alphabet"],
+                labels=data["labels"],
+                embedding=self.embedding(data["embedding"]),
+                stages=stages,
+                padding=Padding(data["padding"]),
+                symbols=data["symbols"],
+                unembedding=unembedding,
+                outputs=outputs,
+                scratch=data["scratch"],
+                extra_kinds=data["extra_kinds"],
+                tail=data["tail"],
+                name=data["name"],
+                metadata=data["metadata"],
+                size_root=data["size_root"],
+                input_format=self.input_format(data),
+            ),
+            None,
         )
 
 
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {list: "a list", dict: "an object", str: "a string", int: "an integer", bool: "true or false"}
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
+def _check_header(data: Any, text: str, source: str) -> None:
+    """The format name and version, checked before the schema so that a file of another format or
+    version says so rather than listing keys."""
+    if not isinstance(data, dict):
+        raise fail(source, text, locate(text, []), [], "expected a JSON object (a model file)")
+    if data.get("format") != FORMAT:
+        got = "no 'format' key" if "format" not in data else f"{data['format']!r}"[:60]
+        raise fail(source, text, locate(text, ["format"]), ["format"], f"expected {FORMAT!r}, got {got}")
+    version = data.get("version")
+    if type(version) is not int or version not in READS:
+        got = "no 'version' key" if "version" not in data else json.dumps(version)[:40]
+        raise fail(
+            source,
+            text,
+            locate(text, ["version"]),
+            ["version"],
+            f"this program reads versions {READABLE} (an integer), got {got}",
+        )
 
 
 def loads(text: str, source: str = "<string>") -> Model:
-    """Parse a model file's text; raises ModelFileError (source:line:col for bad JSON)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ModelFileError(f"{source}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
-    try:
-        return _Reader(source).model(data)
-    except (ModelError, TypeError, ValueError) as err:
-        if isinstance(err, ModelFileError):
-            raise
-        raise ModelFileError(f"{source}: {err}") from None
+    """Parse a model file's text; raises ModelFileError, one line naming the place."""
+    check_text(text, source)
+    data = parse(text, source)
+    _check_header(data, text, source)
+    check_schema(data, text, source)
+    return _Reader(source, text).model(data)
 
 
 def load(path: str | Path) -> Model:

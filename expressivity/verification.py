@@ -18,6 +18,7 @@ from itertools import chain, islice
 from typing import Any
 
 from expressivity.backends import SimulationError
+from expressivity.inputs import GraphWord
 from expressivity.model import Model, ModelError
 from expressivity.simulator import Simulator
 
@@ -202,13 +203,15 @@ def _check_chunk(
 
 
 def words_of_size(model: Model, size: int, count: int, seed: int = 0) -> list[str]:
-    """`count` random input words of one size: graphs on `size` vertices for connectivity, random input
-    vectors for a circuit (whose size is fixed), else random words of length `size` over the alphabet."""
+    """`count` random input words of one size: graphs on `size` vertices for connectivity and graph
+    programs, random input vectors for a circuit (whose size is fixed), else random words of length
+    `size` over the alphabet."""
     rng = random.Random(seed)
     route = model.metadata.get("route")
-    if route in ("connectivity", "circuit"):
+    graph = isinstance(model.input_format, GraphWord)
+    if route in ("connectivity", "circuit") or (route == "program" and graph):
         stream = _ROUTES[route](model, size, rng)
-        if route == "connectivity":
+        if graph:
             stream = (case for case in stream if len(case.word) == size * size + size)
         return [next(stream).word for _ in range(count)]
     return ["".join(rng.choice(model.alphabet) for _ in range(size)) for _ in range(count)]

@@ -186,7 +186,7 @@ def test_verify_names_a_missing_reference(majority_file, tmp_path):
     del data["metadata"]["sentence"]
     bare = tmp_path / "bare.json"
     bare.write_text(json.dumps(data))
-    one_line_error(invoke("verify", bare), "no metadata 'sentence'")
+    one_line_error(invoke("verify", bare), "bare.json:", "/metadata: missing key 'sentence'")
     data["metadata"]["route"] = "unknown"
     bare.write_text(json.dumps(data))
     one_line_error(invoke("verify", bare), "no reference to verify against")

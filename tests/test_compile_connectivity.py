@@ -133,10 +133,50 @@ def test_bad_graphs_are_named(adjacency, s, t, message: str) -> None:
         connectivity_word(adjacency, s, t)
 
 
-@settings(max_examples=15)
-@given(st.text("-stb01", min_size=1, max_size=14))
-def test_malformed_words_run_without_error(word: str) -> None:
-    assert run(MODEL, word, record=False).accept in (True, False)
+def graph_of(word: str) -> tuple[nx.DiGraph, int, int] | None:
+    """The graph, source and target a word encodes, or None when it encodes none: m^2 + m symbols, a
+    ruler over -stb with exactly one of s/b and one of t/b, then a matrix over 01."""
+    m = next((m for m in range(len(word) + 1) if m * m + m == len(word)), None)
+    if m is None or any(c not in "-stb" for c in word[:m]) or any(c not in "01" for c in word[m:]):
+        return None
+    sources = [v for v in range(m) if word[v] in "sb"]
+    targets = [v for v in range(m) if word[v] in "tb"]
+    if len(sources) != 1 or len(targets) != 1:
+        return None
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(m))
+    graph.add_edges_from((i, j) for i in range(m) for j in range(m) if word[m + i * m + j] == "1")
+    return graph, sources[0], targets[0]
+
+
+@settings(max_examples=25)
+@given(st.text("-stb01", max_size=12))
+def test_a_word_runs_iff_it_encodes_a_graph(word: str) -> None:
+    """Issue 12: a malformed word (wrong length, symbol out of place, not one source and one target) is
+    refused before the run; a well-formed one gets the reachability answer."""
+    encoded = graph_of(word)
+    if encoded is None:
+        with pytest.raises(InputError):
+            run(MODEL, word, record=False)
+    else:
+        graph, source, target = encoded
+        assert run(MODEL, word, record=False).accept == nx.has_path(graph, source, target)
+
+
+@pytest.mark.parametrize(
+    ("word", "message"),
+    [
+        ("s-t01000100", r"11 is not of that form \(6 or 12 would be\)"),
+        ("sst010001000", r"exactly one source \(one of 'sb'\); found at input positions 1, 2"),
+        ("--t010001000", r"exactly one source \(one of 'sb'\); found none"),
+        ("t-b010001000", r"exactly one target \(one of 'tb'\); found at input positions 1, 3"),
+        ("010001000111", r"symbol '0' at input position 1 is a ruler symbol .* one of '-stb'"),
+        ("s-t01000100s", r"symbol 's' at input position 12 is a matrix symbol .* one of '01'"),
+    ],
+)
+def test_malformed_words_from_the_issue_are_refused(word: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        run(MODEL, word, record=False)
 
 
 def test_scratch_is_checked() -> None:

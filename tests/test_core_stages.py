@@ -265,7 +265,7 @@ def test_version_1_files_load_as_three_stages():
         and not run(connectivity, connectivity_word([[0, 1], [0, 0]], 1, 0)).accept
     )
     saved = json.loads(dumps(connectivity))
-    assert saved["version"] == 2 and [stage["name"] for stage in saved["stages"]] == [
+    assert saved["version"] == 3 and [stage["name"] for stage in saved["stages"]] == [
         "prefix",
         "block",
         "suffix",

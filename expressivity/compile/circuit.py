@@ -1,7 +1,8 @@
 """Circuit -> padded looped transformer: a per-circuit (non-uniform) evaluator (docs/routes.md).
 
 The model evaluates ONE circuit, for its one input length: the circuit's wiring is carried by per-gate
-token kinds in the tail, and the loop count is fixed at compile time to the circuit's depth. A circuit
+token kinds in the tail, and the loop count is fixed at compile time to the circuit's depth. Its input
+format (`expressivity.inputs.FixedLength`) refuses a word of any other length before the run. A circuit
 family therefore gives a separate model for every n; the uniform route, one model for every n with
 c * ceil(log2 n)^d loops, is `expressivity.compile.iterated.compile_program`.
 
@@ -57,6 +58,7 @@ from circuits.literal_form import FALSE, LiteralCircuit, literal_form, literal_f
 from circuits.serial import circuit_to_dict
 from expressivity.compile import gadgets as g
 from expressivity.compile.program import Program
+from expressivity.inputs import FixedLength
 from expressivity.model import Head, Layer, LoopCount, Model, ModelError, OutputTap
 from expressivity.simulator import Simulator
 
@@ -261,6 +263,7 @@ def compile_circuit(
         scratch=[*cells.fetched, cells.compare[0], cells.compare[1]],
         tail=tail,
         name=circuit.name,
+        input_format=FixedLength(n),
         metadata={
             "route": "circuit",
             "mode": "causal" if causal else "mixed",

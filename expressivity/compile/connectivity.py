@@ -29,8 +29,10 @@ Construction [ours, after the paper's]. All cells are rational at every position
   symbol means s = t). The unembedding scores accept = that cell and reject = 0; an exact tie (0) goes
   to reject.
 
-Malformed words (any word over the alphabet that `connectivity_word` would not produce) run without
-error, since every cell stays rational, but the answer means nothing; the model does not detect them.
+Malformed words (any word over the alphabet that `connectivity_word` would not produce: a length not
+m^2 + m, a ruler or matrix symbol out of place, not exactly one source and one target) would run without
+error, since every cell stays rational, but the answer would mean nothing; so the model's input format
+(`expressivity.inputs.GraphWord`) refuses them with an InputError before the run.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from numbers import Integral
 from expressivity.compile.coordinates import digit_hashes, key_cells, mean_into_key, restricted_head
 from expressivity.compile.gadgets import HALF, linear_ffn, spin_cells, spin_writes, table_ffn, uniform_head
 from expressivity.compile.program import Group, Program
+from expressivity.inputs import GraphWord
 from expressivity.model import FFN, Head, InputError, Layer, LoopCount, Model, Padding, Rational, View
 
 RULER = "-stb"
@@ -250,6 +253,7 @@ def connectivity_model(layout: ConnectivityLayout, name: str, metadata: dict, **
         tail=[END],
         name=name,
         size_root=2,
+        input_format=GraphWord(RULER, MATRIX, SOURCE_SYMBOLS, TARGET_SYMBOLS),
         metadata={
             "word": "ruler over {-,s,t,b} (m symbols), then the m x m adjacency matrix row-major over {0,1}",
             "padding": "m^3 tokens, one per (i, k, j)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
+from expressivity.inputs import InputFormat
 from expressivity.model import Layer, LoopCount, Model, ModelError, OutputTap, Padding, Rational, Stage
 
 Group = tuple[str, ...]
@@ -76,6 +77,7 @@ class Program:
         metadata: Mapping[str, object] | None = None,
         size_root: int = 1,
         stages: Sequence[Stage] | None = None,
+        input_format: InputFormat | None = None,
     ) -> Model:
         """The model; `stages` (if given) replaces prefix, block, suffix and loops."""
         layers: dict[str, object] = {"prefix": prefix, "block": block, "suffix": suffix, "loops": loops}
@@ -93,4 +95,5 @@ class Program:
             name=name,
             metadata=metadata,
             size_root=size_root,
+            input_format=input_format,
         )

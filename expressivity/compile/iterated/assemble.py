@@ -58,8 +58,10 @@ from expressivity.compile.iterated.phases import (
 )
 from expressivity.compile.iterated.validate import ProgramCompileError, validate_program
 from expressivity.compile.program import Group
+from expressivity.inputs import GraphWord
 from expressivity.logic import (
     GRAPH_MATRIX,
+    GRAPH_RULER,
     And,
     Const,
     Formula,
@@ -151,6 +153,7 @@ def compile_program(
         unembedding=[{}, {cells.accept: 1}],
         scratch=scratch,
         size_root=2 if program.input == "graph" else 1,
+        input_format=GraphWord(GRAPH_RULER, GRAPH_MATRIX) if program.input == "graph" else None,
         name=f"program: {len(program.relations)} relation(s), loops {schedule.to_text()}",
         metadata={
             "route": "program",
