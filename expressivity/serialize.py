@@ -183,14 +183,18 @@ class _Reader:
 
     def __init__(self, source: str, text: str) -> None:
         self.source, self.text = source, text
+        self.rationals: dict[str, Fraction] = {}
 
     def fail(self, path: Path_, what: str) -> ModelFileError:
         return fail(self.source, self.text, locate(self.text, path), path, what)
 
     def rational(self, value: str, path: Path_) -> Fraction:
-        if not RATIONAL.fullmatch(value):
-            raise self.fail(path, f'expected an exact rational "p" or "p/q", got {value[:40]!r}')
-        return Fraction(value)
+        known = self.rationals.get(value)  # a file repeats a few values (1, -1, 1/2) many times
+        if known is None:
+            if not RATIONAL.fullmatch(value):
+                raise self.fail(path, f'expected an exact rational "p" or "p/q", got {value[:40]!r}')
+            known = self.rationals[value] = Fraction(value)
+        return known
 
     def row(self, row: dict[str, str], path: Path_) -> dict[str, Fraction]:
         return {label: self.rational(v, [*path, label]) for label, v in row.items()}

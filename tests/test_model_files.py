@@ -346,6 +346,7 @@ def test_version_2_files_load_as_three_stages(c17, graph_program):
 
 def test_version_1_files_load_with_their_route_format(c17, graph_program):
     for model in (c17, compile_connectivity(), graph_program, majority_model()):
+        assert loads(dumps(model)) == model
         assert loads(as_version_1(model)) == model
     with pytest.raises(InputError, match="this model reads exactly 5"):
         loads(as_version_1(c17)).run("101101")
