@@ -16,6 +16,8 @@ from expressivity.model import (
     ModelError,
     OutputTap,
     Padding,
+    Stage,
+    Timestep,
     View,
 )
 from expressivity.serialize import ModelFileError, load, save
@@ -34,6 +36,8 @@ __all__ = [
     "OutputTap",
     "Padding",
     "Simulator",
+    "Stage",
+    "Timestep",
     "Trace",
     "View",
     "load",

@@ -30,10 +30,11 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 
 from expressivity import inputs
-from expressivity.model import FFN, Head, Layer, LoopCount, Model, OutputTap, Padding, View
+from expressivity.model import FFN, Head, Layer, LoopCount, Model, OutputTap, Padding, Stage, Timestep, View
 
 FORMAT = "expressivity-safetensors"
-VERSION = 1
+VERSION = 2  # 2: every stage is a section with its loop count and timestep cells; 1: prefix, block, suffix
+READS = (1, 2)
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
 INT64 = (-(2**63), 2**63 - 1)
@@ -132,18 +133,20 @@ def export_parts(model: Model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     if model.unembedding:
         writer.add("unembedding", model.unembedding, model.width)
     sections = []
-    for section, layers in model.sections():
+    for stage in model.stages:
         described = []
-        for number, layer in enumerate(layers):
-            at = f"{section}.layer{number}"
+        for number, layer in enumerate(stage.layers):
+            at = f"{stage.name}.layer{number}"
             described.append(
                 {
                     "heads": [writer.head(f"{at}.head{k}", head) for k, head in enumerate(layer.heads)],
                     "ffns": [writer.ffn(f"{at}.ffn{k}", ffn) for k, ffn in enumerate(layer.ffns)],
                 }
             )
-        repeats = model.loops if section == "block" else LoopCount(value=1)
-        sections.append({"name": section, "loop_count": _loops(repeats), "layers": described})
+        timestep = [{"encoding": t.encoding, "labels": list(t.labels)} for t in stage.timestep]
+        sections.append(
+            {"name": stage.name, "loop_count": _loops(stage.loops), "timestep": timestep, "layers": described}
+        )
     config = {
         "format": FORMAT,
         "version": VERSION,
@@ -264,13 +267,22 @@ class _Reader:
 
     def model(self) -> Model:
         config = self.config
-        if config.get("format") != FORMAT or config.get("version") != VERSION:
-            raise self.fail(f"not an {FORMAT} version {VERSION} export")
-        sections = {spec["name"]: spec for spec in config["sections"]}
-        unknown = set(sections) - {"prefix", "block", "suffix"}
-        if unknown:
-            raise self.fail(f"unknown sections {sorted(unknown)} (this reader knows prefix, block, suffix)")
-        layers = {name: [self.layer(x) for x in spec["layers"]] for name, spec in sections.items()}
+        version = config.get("version")
+        if config.get("format") != FORMAT or version not in READS:
+            raise self.fail(f"not an {FORMAT} export of version 1 or 2")
+        if version == 1:
+            unknown = {spec["name"] for spec in config["sections"]} - {"prefix", "block", "suffix"}
+            if unknown:
+                raise self.fail(f"unknown sections {sorted(unknown)} (version 1 has prefix, block, suffix)")
+        stages = [
+            Stage(
+                spec["name"],
+                [self.layer(x) for x in spec["layers"]],
+                LoopCount(**spec["loop_count"]),
+                [Timestep(t["encoding"], t["labels"]) for t in spec.get("timestep", [])],
+            )
+            for spec in config["sections"]
+        ]
         kinds = config["kinds"]
         embedding = {
             kind: {label: v for label, v in zip(self.labels, row, strict=True) if v}
@@ -281,10 +293,7 @@ class _Reader:
             alphabet=config["alphabet"],
             labels=self.labels,
             embedding=embedding,
-            prefix=layers.get("prefix", ()),
-            block=layers.get("block", ()),
-            suffix=layers.get("suffix", ()),
-            loops=LoopCount(**sections["block"]["loop_count"]) if "block" in sections else None,
+            stages=stages,
             padding=Padding(config["padding"]),
             symbols=config["symbols"],
             unembedding=self.matrix("unembedding") if config["has_unembedding"] else (),

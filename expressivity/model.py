@@ -5,11 +5,14 @@ backend. The sequence is `BOS w_1 .. w_n PAD^t(n)` (plus any extra token kinds a
 through `Sequence` builders later); the residual of position i starts as E(token_i), then every
 sublayer reads its own *view* -- the concatenation of N(h_i[G]) over its norm groups G, with
 N(x) = (x - mean x) / ||x - mean x|| and N(0) = 0 -- and adds its output to labelled coordinates.
-Layers run as prefix, then the block r(n) times with the same weights, then suffix.
+Layers come in stages run one after the other, each r_s(n) times with the same weights; prefix, block
+(r(n) times), suffix is the three-stage case. A looped stage may declare timestep cells that the simulator
+sets to psi(t) before its iteration t.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -271,6 +274,75 @@ class Padding:
         return " + ".join(terms) or "0"
 
 
+TIMESTEP_ENCODINGS = ("parity", "index")
+THREE_STAGES = ("prefix", "block", "suffix")
+
+
+@dataclass(frozen=True)
+class Timestep:
+    """Four reserved cells a looped stage reads its iteration index t (0, 1, .., r - 1) from.
+
+    Before iteration t the simulator SETS the cells, at every position, to psi(t) (docs/semantics.md):
+
+    - "parity": psi(t) = (b - 1/2) * (1, 1, -1, -1) with b = t mod 2, a spin group: its layer-norm
+      reading is (1/2, 1/2, -1/2, -1/2) for odd t and its negation for even t;
+    - "index": psi(t) = (1/(t + 1), 1, -1/(t + 1), -1), the key of digit t that hash joins match on.
+
+    Every value is a rational in [-1, 1], the same at every position, so fixed:p rounds it identically
+    everywhere and every tie stays exact. No sublayer may write the cells.
+    """
+
+    encoding: str
+    labels: tuple[str, ...]
+
+    def __init__(self, encoding: str, labels: Iterable[str]) -> None:
+        object.__setattr__(self, "encoding", encoding)
+        object.__setattr__(self, "labels", tuple(labels))
+        if encoding not in TIMESTEP_ENCODINGS:
+            raise ModelError(f"timestep: encoding must be one of {TIMESTEP_ENCODINGS}, got {encoding!r}")
+        if len(self.labels) != 4:
+            raise ModelError(f"timestep {encoding!r}: needs 4 cells, got {len(self.labels)}")
+
+    def values(self, t: int) -> tuple[Fraction, ...]:
+        """psi(t), one value per cell."""
+        if self.encoding == "parity":
+            x = Fraction(t % 2) - Fraction(1, 2)
+            return (x, x, -x, -x)
+        key = Fraction(1, t + 1)
+        return (key, Fraction(1), -key, Fraction(-1))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Layers run `loops`(s) times in a row with the same weights; `timestep` cells (if any) are set to
+    psi(t) before iteration t."""
+
+    name: str
+    layers: tuple[Layer, ...] = ()
+    loops: LoopCount = field(default_factory=lambda: LoopCount(value=1))
+    timestep: tuple[Timestep, ...] = ()
+
+    def __init__(
+        self,
+        name: str,
+        layers: Iterable[Layer] = (),
+        loops: LoopCount | None = None,
+        timestep: Iterable[Timestep] = (),
+    ) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "layers", tuple(layers))
+        object.__setattr__(self, "loops", loops or LoopCount(value=1))
+        object.__setattr__(self, "timestep", tuple(timestep))
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ModelError(f"stage name must be an identifier (letters, digits, _), got {name!r}")
+        if not isinstance(self.loops, LoopCount):
+            raise ModelError(f"stage {name!r}: loops must be a LoopCount, got {self.loops!r}")
+
+    @property
+    def timestep_labels(self) -> tuple[str, ...]:
+        return tuple(label for cells in self.timestep for label in cells.labels)
+
+
 @dataclass(frozen=True)
 class OutputTap:
     """A named output bit read from coordinate `label` at `position` (negative counts from the end);
@@ -289,17 +361,18 @@ class Model:
     each alphabet symbol, and any `extra_kinds`. The unembedding maps the last position's residual to
     `symbols` (argmax; an exact tie goes to the earlier symbol); a model that accepts or rejects uses
     symbols ("reject", "accept"). `scratch` names coordinates that must be exactly 0 after every loop
-    iteration. `input_format` says which words the model is defined on (expressivity.inputs); `tokens`
-    refuses any other word.
+    iteration of every looped stage. `input_format` says which words the model is defined on
+    (expressivity.inputs); `tokens` refuses any other word.
+
+    The layers are `stages`, run in order. The keywords prefix, block, suffix and loops build (or, next
+    to `stages`, edit) the three-stage form: stages "prefix" (once), "block" (r(n) times), "suffix"
+    (once); `model.prefix`, `.block`, `.suffix` and `.loops` read that form back and refuse any other.
     """
 
     alphabet: tuple[str, ...]
     labels: tuple[str, ...]
     embedding: Mapping[str, Mapping[str, Fraction]]
-    prefix: tuple[Layer, ...] = ()
-    block: tuple[Layer, ...] = ()
-    suffix: tuple[Layer, ...] = ()
-    loops: LoopCount = field(default_factory=lambda: LoopCount(value=1))
+    stages: tuple[Stage, ...] = ()
     padding: Padding = field(default_factory=Padding)
     symbols: tuple[str, ...] = ("reject", "accept")
     unembedding: tuple[tuple[Fraction, ...], ...] = ()
@@ -317,9 +390,9 @@ class Model:
         alphabet: Iterable[str],
         labels: Iterable[str],
         embedding: Mapping[str, Mapping[str, Rational]],
-        prefix: Iterable[Layer] = (),
-        block: Iterable[Layer] = (),
-        suffix: Iterable[Layer] = (),
+        prefix: Iterable[Layer] | None = None,
+        block: Iterable[Layer] | None = None,
+        suffix: Iterable[Layer] | None = None,
         loops: LoopCount | None = None,
         padding: Padding | None = None,
         symbols: Iterable[str] = ("reject", "accept"),
@@ -331,15 +404,13 @@ class Model:
         name: str = "model",
         metadata: Mapping[str, object] | None = None,
         size_root: int = 1,
+        stages: Iterable[Stage] | None = None,
         input_format: InputFormat | None = None,
     ) -> None:
         set_ = object.__setattr__
         set_(self, "alphabet", tuple(alphabet))
         set_(self, "labels", tuple(labels))
-        set_(self, "prefix", tuple(prefix))
-        set_(self, "block", tuple(block))
-        set_(self, "suffix", tuple(suffix))
-        set_(self, "loops", loops or LoopCount(value=1))
+        set_(self, "stages", _stages(stages, {"prefix": prefix, "block": block, "suffix": suffix}, loops))
         set_(self, "padding", padding or Padding())
         set_(self, "symbols", tuple(symbols))
         set_(self, "outputs", tuple(outputs))
@@ -368,7 +439,49 @@ class Model:
         return len(self.labels)
 
     def sections(self) -> tuple[tuple[str, tuple[Layer, ...]], ...]:
-        return (("prefix", self.prefix), ("block", self.block), ("suffix", self.suffix))
+        """(stage name, its layers) for every stage, in order."""
+        return tuple((stage.name, stage.layers) for stage in self.stages)
+
+    @property
+    def is_three_stage(self) -> bool:
+        """True for the prefix (once), block (looped), suffix (once) form, timestep cells only in block."""
+        return _is_three_stage(self.stages)
+
+    def _three_stages(self, part: str) -> tuple[Stage, Stage, Stage]:
+        if not self.is_three_stage:
+            names = ", ".join(stage.name for stage in self.stages)
+            raise ModelError(
+                f"model {self.name!r} has the stages [{names}]; .{part} exists only for the three-stage "
+                "form prefix, block, suffix (read .stages instead)"
+            )
+        return self.stages  # type: ignore[return-value]
+
+    @property
+    def prefix(self) -> tuple[Layer, ...]:
+        return self._three_stages("prefix")[0].layers
+
+    @property
+    def block(self) -> tuple[Layer, ...]:
+        return self._three_stages("block")[1].layers
+
+    @property
+    def suffix(self) -> tuple[Layer, ...]:
+        return self._three_stages("suffix")[2].layers
+
+    @property
+    def loops(self) -> LoopCount:
+        """r(n) of the block of a three-stage model."""
+        return self._three_stages("loops")[1].loops
+
+    @property
+    def timestep_labels(self) -> tuple[str, ...]:
+        return tuple(label for stage in self.stages for label in stage.timestep_labels)
+
+    def is_looped(self, stage: Stage) -> bool:
+        """A stage is a loop (its steps carry the iteration index and the scratch cells are checked after
+        each iteration) unless its count is the plain constant 1; the block of the three-stage form is
+        always a loop."""
+        return stage.loops != LoopCount(value=1) or (self.is_three_stage and stage.name == "block")
 
     def size(self, length: int) -> int:
         """The size parameter s of a word of `length` symbols, which t and r are polynomials in:
@@ -432,6 +545,8 @@ class Model:
     def _validate(self) -> None:
         labels = set(self.labels)
         names: set[str] = set()
+        self._validate_stages(labels)
+        timestep = set(self.timestep_labels)
         for section, layers in self.sections():
             for index, layer in enumerate(layers):
                 where = f"{section} layer {index}"
@@ -445,6 +560,8 @@ class Model:
                     for label in sub.writes:
                         if label not in labels:
                             raise ModelError(f"{place}: writes unknown coordinate {label!r}")
+                        if label in timestep:
+                            raise ModelError(f"{place}: writes the timestep coordinate {label!r}")
                     if len(set(sub.writes)) != len(sub.writes):
                         raise ModelError(f"{place}: writes a coordinate twice")
         if self.unembedding and len(self.unembedding) != len(self.symbols):
@@ -471,8 +588,38 @@ class Model:
         return Simulator(self).run_batch(words, backend, **options)
 
     def layer_count(self, n: int) -> int:
-        """Layers run at input length n: prefix + r(s) * block + suffix, s = size(n)."""
-        return len(self.prefix) + self.loops(self.size(n)) * len(self.block) + len(self.suffix)
+        """Layers run at input length n: the sum over stages of r_stage(s) * (its layers), s = size(n)."""
+        s = self.size(n)
+        return sum(stage.loops(s) * len(stage.layers) for stage in self.stages)
+
+    def sublayer_count(self, n: int) -> int:
+        """Heads plus FFNs run at input length n (the work, where layer_count is the depth)."""
+        s = self.size(n)
+        width = [sum(len(layer.heads) + len(layer.ffns) for layer in stage.layers) for stage in self.stages]
+        return sum(stage.loops(s) * w for stage, w in zip(self.stages, width, strict=True))
+
+    def _validate_stages(self, labels: set[str]) -> None:
+        for stage in self.stages:
+            if not isinstance(stage, Stage):
+                raise ModelError(f"stages: expected Stage objects, got {stage!r}")
+        names = [stage.name for stage in self.stages]
+        for stage in self.stages:
+            if names.count(stage.name) > 1:
+                raise ModelError(f"stage {stage.name!r}: the name is used twice")
+        declared: set[str] = set()
+        for stage in self.stages:
+            for label in stage.timestep_labels:
+                where = f"stage {stage.name!r} timestep"
+                if label not in labels:
+                    raise ModelError(f"{where}: unknown coordinate {label!r}")
+                if label in declared:
+                    raise ModelError(f"{where}: coordinate {label!r} is declared as a timestep cell twice")
+                if label in self.scratch:
+                    raise ModelError(f"{where}: coordinate {label!r} is also a scratch coordinate")
+                for kind, row in self.embedding.items():
+                    if label in row:
+                        raise ModelError(f"{where}: the embedding of {kind!r} sets {label!r} (must be 0)")
+                declared.add(label)
 
     def parameter_count(self) -> int:
         count = sum(len(row) for row in self.embedding.values()) + len(self.unembedding) * self.width
@@ -483,3 +630,39 @@ class Model:
                 for ffn in layer.ffns:
                     count += len(ffn.w1) * (len(ffn.view.columns) + 1) + len(ffn.w2) * (len(ffn.w1) + 1)
         return count
+
+
+def _is_three_stage(stages: Sequence[Stage]) -> bool:
+    once = LoopCount(value=1)
+    return (
+        tuple(stage.name for stage in stages) == THREE_STAGES
+        and stages[0].loops == once
+        and stages[2].loops == once
+        and not stages[0].timestep
+        and not stages[2].timestep
+    )
+
+
+def _stages(
+    stages: Iterable[Stage] | None,
+    parts: Mapping[str, Iterable[Layer] | None],
+    loops: LoopCount | None,
+) -> tuple[Stage, ...]:
+    """The stages of a model from `stages` and/or the three-stage keywords (which edit `stages` when both
+    are given, as dataclasses.replace(model, loops=...) does)."""
+    given = {name: layers for name, layers in parts.items() if layers is not None}
+    if stages is None:
+        block = Stage("block", given.get("block", ()), loops or LoopCount(value=1))
+        return (Stage("prefix", given.get("prefix", ())), block, Stage("suffix", given.get("suffix", ())))
+    stages = tuple(stages)
+    if not given and loops is None:
+        return stages
+    if not _is_three_stage(stages):
+        edited = ", ".join([*given, *(["loops"] if loops is not None else [])])
+        raise ModelError(f"{edited}: these keywords edit only the three-stage form prefix, block, suffix")
+    prefix, block, suffix = stages
+    return (
+        Stage("prefix", given.get("prefix", prefix.layers)),
+        Stage("block", given.get("block", block.layers), loops or block.loops, block.timestep),
+        Stage("suffix", given.get("suffix", suffix.layers)),
+    )

@@ -245,8 +245,8 @@ def _explain(error: Any) -> tuple[list[str | int], str]:
         extra = sorted(key for key in instance if key not in known)
         expected = ", ".join(sorted(known))
         return [*path, extra[0]], f"unknown key {extra[0]!r} (the keys here are {expected})"
-    if kind == "not":
-        return path, "the key 'input_format' is only in files of version 2 on"
+    if kind == "not":  # a key that this file's version does not have; the schema says why
+        return path, spec.get("description", "this key is not allowed here")
     described = spec.get("description")
     if described:
         return path, f"expected {described}, got {_short(instance)}"

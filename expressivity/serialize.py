@@ -8,8 +8,10 @@ the parts and the model's own constructors check consistency. Every error is one
 `file:line:col: /json/pointer: what`. Saving writes a temporary file and renames it, so a failure leaves
 nothing half-written.
 
-Versions: 2 (written) adds the key `input_format`; a version-1 file is read with the input format its
-route implies (`route_input_format`), the format that route's compiler now sets.
+Versions: 3 (written) replaces the keys prefix, block, suffix and loops by `stages` (each with its name,
+loop count, timestep groups and layers); 2 adds the key `input_format` to 1; a version-1 file is read
+with the input format its route implies (`route_input_format`), the format that route's compiler now
+sets. Versions 1 and 2 load as the three-stage form.
 """
 
 from __future__ import annotations
@@ -25,13 +27,26 @@ from typing import Any
 
 from expressivity import inputs
 from expressivity.inputs import InputFormat
-from expressivity.model import FFN, Head, Layer, LoopCount, Model, ModelError, OutputTap, Padding, View
+from expressivity.model import (
+    FFN,
+    Head,
+    Layer,
+    LoopCount,
+    Model,
+    ModelError,
+    OutputTap,
+    Padding,
+    Stage,
+    Timestep,
+    View,
+)
 from expressivity.model_file_checks import ModelFileError, check_schema, check_text, fail, locate, parse
 
 FORMAT = "expressivity-model"
-VERSION = 2
-READS = (1, 2)
+VERSION = 3
+READS = (1, 2, 3)
 """The versions this program reads."""
+READABLE = "1, 2 and 3"
 RATIONAL = re.compile(r"-?[0-9]{1,4300}(?:/0*[1-9][0-9]{0,4299})?")
 """A rational in a file: an integer "p" or "p/q" with q > 0, in ASCII decimal digits, at most 4300 each
 (the schema's pattern, matched in full here: a JSON Schema pattern may match before a final newline)."""
@@ -83,6 +98,15 @@ def _layer(layer: Layer) -> dict[str, Any]:
     return {"heads": heads, "ffns": ffns}
 
 
+def _loops(loops: LoopCount) -> dict[str, Any]:
+    return {
+        "value": loops.value,
+        "coefficient": loops.coefficient,
+        "power": loops.power,
+        "fixed": loops.fixed,
+    }
+
+
 def model_to_dict(model: Model) -> dict[str, Any]:
     return {
         "format": FORMAT,
@@ -97,15 +121,15 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         },
         "padding": list(model.padding.coefficients),
         "size_root": model.size_root,
-        "loops": {
-            "value": model.loops.value,
-            "coefficient": model.loops.coefficient,
-            "power": model.loops.power,
-            "fixed": model.loops.fixed,
-        },
-        "prefix": [_layer(layer) for layer in model.prefix],
-        "block": [_layer(layer) for layer in model.block],
-        "suffix": [_layer(layer) for layer in model.suffix],
+        "stages": [
+            {
+                "name": stage.name,
+                "loops": _loops(stage.loops),
+                "timestep": [{"encoding": t.encoding, "labels": list(t.labels)} for t in stage.timestep],
+                "layers": [_layer(layer) for layer in stage.layers],
+            }
+            for stage in model.stages
+        ],
         "symbols": list(model.symbols),
         "unembedding": _sparse(model.unembedding, model.labels),
         "outputs": [{"name": t.name, "position": t.position, "label": t.label} for t in model.outputs],
@@ -207,25 +231,46 @@ class _Reader:
         view = self.view(data["view"])
         return self.part(lambda: FFN(data["name"], view, w1, w2, data["writes"], b1, b2), path)
 
-    def layers(self, data: list[dict], section: str) -> list[Layer]:
+    def layers(self, data: list[dict], path: Path_) -> list[Layer]:
         return [
             Layer(
-                [self.head(h, [section, k, "heads", j]) for j, h in enumerate(layer["heads"])],
-                [self.ffn(f, [section, k, "ffns", j]) for j, f in enumerate(layer["ffns"])],
+                [self.head(h, [*path, k, "heads", j]) for j, h in enumerate(layer["heads"])],
+                [self.ffn(f, [*path, k, "ffns", j]) for j, f in enumerate(layer["ffns"])],
             )
             for k, layer in enumerate(data)
         ]
 
-    def loops(self, data: dict) -> LoopCount:
+    def loops(self, data: dict, path: Path_) -> LoopCount:
         return self.part(
-            lambda: LoopCount(data["value"], data["coefficient"], data["power"], data["fixed"]), ["loops"]
+            lambda: LoopCount(data["value"], data["coefficient"], data["power"], data["fixed"]), path
         )
+
+    def stages(self, data: dict) -> list[Stage]:
+        """Version 3: the listed stages. Versions 1 and 2: prefix (once), block (loops), suffix (once)."""
+        if data["version"] < 3:
+            return [
+                Stage("prefix", self.layers(data["prefix"], ["prefix"])),
+                Stage("block", self.layers(data["block"], ["block"]), self.loops(data["loops"], ["loops"])),
+                Stage("suffix", self.layers(data["suffix"], ["suffix"])),
+            ]
+        stages = []
+        for k, stage in enumerate(data["stages"]):
+            path: Path_ = ["stages", k]
+            layers = self.layers(stage["layers"], [*path, "layers"])
+            loops = self.loops(stage["loops"], [*path, "loops"])
+            timestep = [
+                self.part(lambda t=t: Timestep(t["encoding"], t["labels"]), [*path, "timestep", j])
+                for j, t in enumerate(stage["timestep"])
+            ]
+            name = stage["name"]
+            stages.append(self.part(lambda n=name, s=layers, r=loops, t=timestep: Stage(n, s, r, t), path))
+        return stages
 
     def embedding(self, data: dict[str, dict[str, str]]) -> dict[str, dict[str, Fraction]]:
         return {kind: self.row(row, ["embedding", kind]) for kind, row in data.items()}
 
     def input_format(self, data: dict) -> InputFormat:
-        """The stored format (version 2) or the route's (version 1), which must agree with the route."""
+        """The stored format (versions 2, 3) or the route's (version 1), which must agree with the route."""
         implied = route_input_format(data["metadata"])
         if data["version"] == 1:
             return implied or inputs.ANY_WORD
@@ -242,7 +287,7 @@ class _Reader:
         return stored
 
     def model(self, data: dict) -> Model:
-        layers = {section: self.layers(data[section], section) for section in ("prefix", "block", "suffix")}
+        stages = self.stages(data)
         unembedding = self.rows(data["unembedding"], ["unembedding"])
         outputs = [OutputTap(t["name"], t["position"], t["label"]) for t in data["outputs"]]
         return self.part(
@@ -250,8 +295,7 @@ class _Reader:
                 alphabet=data["alphabet"],
                 labels=data["labels"],
                 embedding=self.embedding(data["embedding"]),
-                **layers,
-                loops=self.loops(data["loops"]),
+                stages=stages,
                 padding=Padding(data["padding"]),
                 symbols=data["symbols"],
                 unembedding=unembedding,
@@ -284,7 +328,7 @@ def _check_header(data: Any, text: str, source: str) -> None:
             text,
             locate(text, ["version"]),
             ["version"],
-            f"this program reads versions {' and '.join(map(str, READS))} (an integer), got {got}",
+            f"this program reads versions {READABLE} (an integer), got {got}",
         )
 
 

@@ -1,10 +1,11 @@
 """Runs a `Model` on a word with any backend and records a `Trace`.
 
-The schedule (docs/semantics.md): embed; then for each layer of prefix, block (r(n) times) and suffix: all
+The schedule (docs/semantics.md): embed; then for each stage (prefix, block r(n) times, suffix in the
+three-stage form), r_stage(n) times: set the stage's timestep cells to psi(t), then for each layer all
 heads read the same residual through their views and their outputs are added together, then all FFNs
 read the result and their outputs are added. With `check_scratch` the scratch coordinates must be
-exactly zero at every position after every loop iteration; otherwise the run stops naming the dirty
-coordinate, position and iteration.
+exactly zero at every position after every iteration of every looped stage; otherwise the run stops
+naming the dirty coordinate, position, stage and iteration.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from expressivity.backends import Backend, CompiledMatrix, SimulationError, TieSets, get_backend
-from expressivity.model import FFN, Head, Layer, Model
+from expressivity.model import FFN, Head, Layer, Model, Stage
 from expressivity.trace import Step, Trace
 
 
@@ -73,9 +74,8 @@ class Simulator:
         self.model = model
         index = {label: k for k, label in enumerate(model.labels)}
         self._index = index
-        self._sections = [
-            (section, [self._compile_layer(layer) for layer in layers])
-            for section, layers in model.sections()
+        self._stages = [
+            (stage, [self._compile_layer(layer) for layer in stage.layers]) for stage in model.stages
         ]
         self._unembedding = CompiledMatrix.of(model.unembedding, model.width) if model.unembedding else None
         self._scratch = np.array([index[label] for label in model.scratch], dtype=np.intp)
@@ -173,7 +173,10 @@ class Simulator:
         all_tokens = [model.tokens(word) for word in words]
         size = len(all_tokens[0])
         block = size if len(words) > 1 or first_word else None
-        loops = model.loops(model.size(len(words[0])))
+        s = model.size(len(words[0]))
+        stage_loops = {stage.name: stage.loops(s) for stage in model.stages}
+        looped = [stage.name for stage in model.stages if model.is_looped(stage)]
+        loops = model.loops(s) if model.is_three_stage else sum(stage_loops[name] for name in looped)
         token_kinds = np.array(
             [self._kind_index[kind] for tokens in all_tokens for kind in tokens], dtype=np.intp
         )
@@ -186,23 +189,26 @@ class Simulator:
             block,
             first_word,
             [
-                Trace(model.name, backend, w, t, model.labels, loops)
+                Trace(model.name, backend, w, t, model.labels, loops, stage_loops=dict(stage_loops))
                 for w, t in zip(words, all_tokens, strict=True)
             ],
         )
         batch.record(Step("embed", 0, "embedding", None, None), h)
-        for section, layers in self._sections:
-            repeats = loops if section == "block" else 1
-            for iteration in range(repeats):
-                loop_index = iteration if section == "block" else None
+        for stage, layers in self._stages:
+            looped = model.is_looped(stage)
+            written = None
+            for iteration in range(stage_loops[stage.name]):
+                if stage.timestep:
+                    h, written = self._write_timestep(backend, h, stage, iteration, written)
+                loop_index = iteration if looped else None
                 for number, (heads, ffns) in enumerate(layers):
                     for sublayer, subs in (("attention", heads), ("ffn", ffns)):
-                        step = Step(section, number, sublayer, loop_index, None)
+                        step = Step(stage.name, number, sublayer, loop_index, None)
                         h = self._sublayer(backend, h, subs, step, batch, record)
                     for trace in batch.traces:
                         trace.layers_run += 1
-                if section == "block" and check_scratch and len(self._scratch):
-                    self._check_scratch(backend, h, iteration, block, first_word)
+                if looped and check_scratch and len(self._scratch):
+                    self._check_scratch(backend, h, stage.name, iteration, block, first_word)
         if not record:
             batch.record(Step("final", 0, "residual", None, None), h)
         for b, trace in enumerate(batch.traces):
@@ -255,7 +261,23 @@ class Simulator:
             batch.record(step, h)
         return h
 
-    def _check_scratch(self, backend, h, iteration: int, block: int | None, first_word: int) -> None:
+    def _write_timestep(self, backend, h, stage: Stage, t: int, written):
+        """Set the stage's timestep cells to psi(t) at every row: subtract what the previous iteration
+        wrote (the cells hold exactly that: nothing else writes them and they embed as 0), then add
+        psi(t), each value rounded once by the backend as an embedding value is. Returns (h, psi rows)."""
+        columns = np.array([self._index[label] for label in stage.timestep_labels], dtype=np.intp)
+        rows = np.zeros(h.shape[0], dtype=np.intp)
+        values = [value for cells in stage.timestep for value in cells.values(t)]
+        current = backend.embed(backend.kind_table([values]), rows)
+        if written is not None:
+            width = len(columns)
+            negate = CompiledMatrix.of([[-(r == c) for c in range(width)] for r in range(width)], width)
+            h = backend.scatter_add(h, columns, backend.linear(written, negate, None))
+        return backend.scatter_add(h, columns, current), current
+
+    def _check_scratch(
+        self, backend, h, stage: str, iteration: int, block: int | None, first_word: int
+    ) -> None:
         for c in self._scratch:
             dirty = np.nonzero(~backend.column_is_zero(h, int(c)))[0]
             if dirty.size:
@@ -267,7 +289,7 @@ class Simulator:
                     where = f"word {first_word + row // block}: position {row % block}"
                 raise SimulationError(
                     f"scratch coordinate {label!r} is {value} (not 0) at {where} "
-                    f"after loop iteration {iteration}"
+                    f"after iteration {iteration} of stage {stage!r}"
                 )
 
 

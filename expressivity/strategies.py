@@ -3,7 +3,8 @@
 - circuits: `circuits(...)`, `input_vectors(circuit)` (random valid `circuits.Circuit`s and inputs);
 - logic: `formulas(...)`, `sentences(...)`, `words(...)` (FO[M] formulas over strings, and words);
 - models: `models(...)` (random tiny transformer `Model`s with a word to run them on), built from
-  `views`, `heads`, `ffns` and `layers`.
+  `views`, `heads`, `ffns` and `layers`; `staged_models(...)` (1-4 stages with their own loop counts,
+  some reading timestep cells).
 
 Example::
 
@@ -29,7 +30,19 @@ from hypothesis import strategies as st
 
 from circuits.strategies import circuits, input_vectors
 from expressivity.logic.strategies import formulas, sentences, words
-from expressivity.model import FFN, MASKS, Head, Layer, LoopCount, Model, Padding, View
+from expressivity.model import (
+    FFN,
+    MASKS,
+    TIMESTEP_ENCODINGS,
+    Head,
+    Layer,
+    LoopCount,
+    Model,
+    Padding,
+    Stage,
+    Timestep,
+    View,
+)
 
 HALVES = st.integers(-4, 4).map(lambda k: Fraction(k, 2))
 NONZERO_HALVES = st.sampled_from([-4, -3, -2, -1, 1, 2, 3, 4]).map(lambda k: Fraction(k, 2))
@@ -157,6 +170,57 @@ def models(
     return model, word
 
 
+LOOP_COUNTS = st.one_of(
+    st.integers(0, 3).map(lambda r: LoopCount(value=r)),
+    st.just(LoopCount(value=0, coefficient=1, power=1)),
+    st.just(LoopCount(value=1, coefficient=1, power=1, fixed=False)),
+)
+
+
+@st.composite
+def staged_models(draw: st.DrawFn, max_positions: int = 6, alphabet: str = "ab") -> tuple[Model, str]:
+    """A random tiny model made of 1-4 stages (1-2 layers each, r a constant 0-3 or a log term); a stage
+    may read a timestep group t{k}[0..3] through an FFN that writes ordinary cells. A word to run it on."""
+    width = draw(st.integers(2, 5))
+    labels = [f"c{k}" for k in range(width)]
+    kinds = ("BOS", *alphabet, "PAD")
+    embedding = {
+        kind: {label: draw(HALVES) for label in draw(st.lists(st.sampled_from(labels), unique=True))}
+        for kind in kinds
+    }
+    stages, cells = [], []
+    for k in range(draw(st.integers(1, 4))):
+        stage_layers = [draw(layers(labels, 10 * k + j)) for j in range(draw(st.integers(1, 2)))]
+        timestep = []
+        if draw(st.booleans()):
+            group = [f"t{k}[{c}]" for c in range(4)]
+            cells += group
+            timestep.append(Timestep(draw(st.sampled_from(TIMESTEP_ENCODINGS)), group))
+            reader = FFN(
+                f"clock{k}",
+                View([group]),
+                w1=draw(matrices(2, 4)),
+                w2=draw(matrices(1, 2)),
+                writes=[draw(st.sampled_from(labels))],
+                b1=draw(st.lists(HALVES, min_size=2, max_size=2)),
+            )
+            stage_layers.append(Layer(ffns=[reader]))
+        stages.append(Stage(f"stage{k}", stage_layers, draw(LOOP_COUNTS), timestep))
+    padding = Padding(draw(st.sampled_from(PADDINGS)))
+    fitting = [n for n in range(8) if 1 + n + padding(n) <= max_positions]
+    word = draw(st.text(alphabet, max_size=max(fitting, default=0)))
+    model = Model(
+        alphabet=alphabet,
+        labels=[*labels, *cells],
+        embedding=embedding,
+        stages=stages,
+        padding=padding,
+        unembedding=draw(matrices(2, width + len(cells))),
+        name="random staged",
+    )
+    return model, word
+
+
 __all__ = [
     "circuits",
     "ffns",
@@ -167,6 +231,7 @@ __all__ = [
     "matrices",
     "models",
     "sentences",
+    "staged_models",
     "views",
     "words",
 ]

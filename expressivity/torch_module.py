@@ -1,7 +1,8 @@
 """The same model class in PyTorch (float64): `to_module(model)` returns an `nn.Module`.
 
-It runs exactly the schedule of `expressivity.simulator`: embed; for each section (prefix once, block
-r(n) times, suffix once) and each layer, every head reads the same residual through its view and the
+It runs exactly the schedule of `expressivity.simulator`: embed; for each stage (prefix once, block
+r(n) times, suffix once in the three-stage form), r_stage(n) times: set the stage's timestep cells to
+psi(t) (rounded to float64), then for each layer every head reads the same residual through its view and the
 head outputs are added together, then every FFN reads the result and the FFN outputs are added. A view
 is the concatenation of N(h[G]) over the norm groups G, N(x) = (x - mean x) / ||x - mean x|| for "layer"
 norm (no centring for "rms"), with no epsilon and N(0) = 0.
@@ -26,7 +27,7 @@ Requires the optional extra `torch` (pip install "expressivity[torch]").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -198,17 +199,27 @@ class TransformerModule(nn.Module):
                 for name, layers in model.sections()
             }
         )
+        self._stages = {stage.name: stage for stage in model.stages}
         self._kind_index = {kind: k for k, kind in enumerate(model.kinds)}
         self._index = index
 
-    def forward(self, kinds: torch.Tensor, loops: int) -> torch.Tensor:
-        """The final residual of the run on token kinds `kinds` (indices into model.kinds) with the block
-        repeated `loops` times."""
+    def forward(self, kinds: torch.Tensor, loops: int | Mapping[str, int]) -> torch.Tensor:
+        """The final residual of the run on token kinds `kinds` (indices into model.kinds): `loops` maps
+        each stage name to its iterations; an int is the block's count in the three-stage form."""
+        counts = dict(loops) if isinstance(loops, Mapping) else {"prefix": 1, "block": loops, "suffix": 1}
         h = self.embedding[kinds]
         for section, layers in self.sections.items():
-            repeats = loops if section == "block" else 1
-            for iteration in range(repeats):
-                loop = f"[{iteration}]" if section == "block" else ""
+            stage = self._stages[section]
+            looped = self.model.is_looped(stage)
+            for iteration in range(counts[section]):
+                if stage.timestep:
+                    h = h.clone()
+                    for cells in stage.timestep:
+                        values = [float(x) for x in cells.values(iteration)]
+                        h[:, [self._index[label] for label in cells.labels]] = torch.tensor(
+                            values, dtype=h.dtype, device=h.device
+                        )
+                loop = f"[{iteration}]" if looped else ""
                 for number, layer in enumerate(layers):
                     h = self._attention(h, layer, f"{section}{loop}.layer{number}.attention")
                     if len(layer.ffns):
@@ -242,7 +253,8 @@ class TransformerModule(nn.Module):
         device = self.embedding.device
         kinds = torch.tensor([self._kind_index[kind] for kind in tokens], dtype=torch.long, device=device)
         with torch.no_grad():
-            h = self(kinds, model.loops(model.size(len(word))))
+            size = model.size(len(word))
+            h = self(kinds, {stage.name: stage.loops(size) for stage in model.stages})
         symbol = None
         if model.unembedding:
             symbol = model.symbols[int(torch.argmax(self.unembedding @ h[-1]))]

@@ -11,7 +11,8 @@ from expressivity.backends.base import TieSets
 
 @dataclass(frozen=True)
 class Step:
-    """The residual right after one sublayer. `iteration` is the loop iteration (block only)."""
+    """The residual right after one sublayer. `section` is the stage's name; `iteration` is the
+    iteration of a looped stage (None for a stage run once)."""
 
     section: str
     layer: int
@@ -35,13 +36,14 @@ class Trace:
     word: str
     tokens: list[str]
     labels: tuple[str, ...]
-    loops: int
+    loops: int  # r(n) of the block (three-stage form), else the iterations of all looped stages
     steps: list[Step] = field(default_factory=list)
     ties: dict[tuple[str, str], TieSets] = field(default_factory=dict)
     symbol: str | None = None
     readout_scores: list = field(default_factory=list)
     outputs: dict[str, int] = field(default_factory=dict)
     layers_run: int = 0
+    stage_loops: dict[str, int] = field(default_factory=dict)  # stage name -> its iterations in this run
 
     @property
     def positions(self) -> int:
@@ -103,4 +105,5 @@ class Trace:
             "positions": self.positions,
             "loops": self.loops,
             "layers_run": self.layers_run,
+            "stage_loops": dict(self.stage_loops),
         }

@@ -24,9 +24,9 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, assume, event, given, settings
 
-from expressivity import FFN, Head, Layer, LoopCount, Model, Padding, View, run
+from expressivity import FFN, Head, Layer, LoopCount, Model, Padding, Stage, View, run
 from expressivity.backends import SimulationError
-from expressivity.strategies import models
+from expressivity.strategies import models, staged_models
 
 # ---------------------------------------------------------------------------------------------------
 # The reference evaluator.
@@ -80,6 +80,19 @@ def loop_count(loops: LoopCount, n: int) -> int:
     while 2**log_term < n:
         log_term += 1
     return loops.value + loops.coefficient * log_term**loops.power
+
+
+def timestep_values(stage: Stage, t: int) -> dict[str, sp.Expr]:
+    """psi(t) by cell: parity (b - 1/2)(1, 1, -1, -1) with b = t mod 2; index (1/(t+1), 1, -1/(t+1), -1)."""
+    values = {}
+    for cells in stage.timestep:
+        if cells.encoding == "parity":
+            x = sp.Rational(t % 2) - sp.Rational(1, 2)
+            psi = (x, x, -x, -x)
+        else:
+            psi = (sp.Rational(1, t + 1), sp.Integer(1), -sp.Rational(1, t + 1), sp.Integer(-1))
+        values.update(zip(cells.labels, psi, strict=True))
+    return values
 
 
 def padding_length(padding: Padding, n: int) -> int:
@@ -145,12 +158,20 @@ def reference_run(model: Model, word: str) -> Reference:
     index = {label: c for c, label in enumerate(model.labels)}
     h = [[to_sympy(model.embedding.get(kind, {}).get(label, 0)) for label in model.labels] for kind in tokens]
     size = len(tokens)
-    schedule = [("prefix", None, k, layer) for k, layer in enumerate(model.prefix)]
-    for iteration in range(loop_count(model.loops, n)):
-        schedule += [("block", iteration, k, layer) for k, layer in enumerate(model.block)]
-    schedule += [("suffix", None, k, layer) for k, layer in enumerate(model.suffix)]
-    for section, iteration, number, layer in schedule:
-        tag = section if iteration is None else f"{section}[{iteration}]"
+    schedule = []
+    names = [stage.name for stage in model.stages]
+    for stage in model.stages:
+        loops = stage.loops
+        once = (loops.value, loops.coefficient, loops.power, loops.fixed) == (1, 0, 0, False)
+        looped = not once or (names == ["prefix", "block", "suffix"] and stage.name == "block")
+        for iteration in range(loop_count(loops, n)):
+            schedule.append((timestep_values(stage, iteration), "", 0, None))
+            tag = f"{stage.name}[{iteration}]" if looped else stage.name
+            schedule += [(None, tag, k, layer) for k, layer in enumerate(stage.layers)]
+    for clock, tag, number, layer in schedule:
+        if clock is not None:  # set the stage's timestep cells to psi(t) at every position
+            h = [[clock.get(label, x) for label, x in zip(model.labels, row, strict=True)] for row in h]
+            continue
         updates = []
         for head in layer.heads:
             z = reference_views(h, index, head.view, f"{tag} layer {number} head {head.name}", ref)
@@ -228,7 +249,7 @@ def add_updates(h, index, updates):
 # The properties.
 
 NESTED = re.compile(
-    r"^(?P<tag>prefix|suffix|block\[\d+\]) layer (?P<layer>\d+) (?P<kind>head|ffn) '(?P<name>[^']*)': "
+    r"^(?P<tag>\w+(?:\[\d+\])?) layer (?P<layer>\d+) (?P<kind>head|ffn) '(?P<name>[^']*)': "
     r"norm group (?P<group>\d+): position (?P<position>\d+):"
 )
 
@@ -283,7 +304,17 @@ def assert_agrees_with_reference(model: Model, trace, ref) -> bool:
 @given(models())
 @settings(max_examples=250)
 def test_exact_backend_equals_the_reference(case):
-    model, word = case
+    assert_exact_equals_reference(*case)
+
+
+@given(staged_models())
+@settings(max_examples=80, deadline=None)
+def test_exact_backend_equals_the_reference_on_staged_models(case):
+    """Stages with their own loop counts and timestep cells, against the reference's own schedule."""
+    assert_exact_equals_reference(*case)
+
+
+def assert_exact_equals_reference(model: Model, word: str) -> None:
     trace, ref = run_both(model, word)
     if not assert_agrees_with_reference(model, trace, ref):
         return

@@ -359,7 +359,7 @@ def edited(change) -> str:
 
 
 def set_query_entry(data):
-    data["prefix"][0]["heads"][0]["query"][0] = {"x": "abc"}
+    data["stages"][0]["layers"][0]["heads"][0]["query"][0] = {"x": "abc"}
 
 
 BAD_FILES = {
@@ -368,31 +368,31 @@ BAD_FILES = {
         r"m\.json:2:12: /format: expected 'expressivity-model', got 'onnx'",
     ),
     "wrong version": (
-        edited(lambda d: d.update(version=3)),
-        r"m\.json:3:13: /version: this program reads versions 1 and 2 \(an integer\), got 3",
+        edited(lambda d: d.update(version=4)),
+        r"m\.json:3:13: /version: this program reads versions 1, 2 and 3 \(an integer\), got 4",
     ),
     "missing version": (edited(lambda d: d.pop("version")), r"m\.json: /version: .*got no 'version' key"),
     "top level not an object": ("[1, 2]", r"m\.json:1:1: /: expected a JSON object"),
     "missing top-level field": (edited(lambda d: d.pop("labels")), r"m\.json:1:1: /: missing key 'labels'"),
     "missing nested field": (
-        edited(lambda d: d["prefix"][0]["heads"][0].pop("query")),
-        r"m\.json:\d+:5: /prefix/0/heads/0: missing key 'query'",
+        edited(lambda d: d["stages"][0]["layers"][0]["heads"][0].pop("query")),
+        r"m\.json:\d+:\d+: /stages/0/layers/0/heads/0: missing key 'query'",
     ),
     "wrong type": (edited(lambda d: d.update(labels="x")), r"m\.json:\d+:12: /labels: expected a list"),
     "wrong type nested": (
-        edited(lambda d: d["prefix"][0]["ffns"][0].update(writes="vote")),
-        r"m\.json:\d+:\d+: /prefix/0/ffns/0/writes: expected a list",
+        edited(lambda d: d["stages"][0]["layers"][0]["ffns"][0].update(writes="vote")),
+        r"m\.json:\d+:\d+: /stages/0/layers/0/ffns/0/writes: expected a list",
     ),
     "non-rational string": (
         edited(set_query_entry),
-        r"m\.json:\d+:\d+: /prefix/0/heads/0/query/0/x: expected an exact rational.*, got 'abc'",
+        r"m\.json:\d+:\d+: /stages/0/layers/0/heads/0/query/0/x: expected an exact rational.*, got 'abc'",
     ),
     "float weight": (
         edited(lambda d: d["embedding"]["BOS"].update(const=0.1)),
         r"m\.json:\d+:\d+: /embedding/BOS/const: expected an exact rational.*, got 0\.1",
     ),
     "unknown label": (
-        edited(lambda d: d["prefix"][0]["ffns"][0].update(writes=["ballot"])),
+        edited(lambda d: d["stages"][0]["layers"][0]["ffns"][0].update(writes=["ballot"])),
         r"m\.json: prefix layer 0 ffn 'sign': writes unknown coordinate 'ballot'",
     ),
     "padding not integers": (
@@ -400,8 +400,8 @@ BAD_FILES = {
         r"m\.json:\d+:\d+: /padding/0: expected a non-negative integer, got 'n'",
     ),
     "loop count not an integer": (
-        edited(lambda d: d["loops"].update(value="2")),
-        r"m\.json:\d+:\d+: /loops/value: expected a non-negative integer, got '2'",
+        edited(lambda d: d["stages"][1]["loops"].update(value="2")),
+        r"m\.json:\d+:\d+: /stages/1/loops/value: expected a non-negative integer, got '2'",
     ),
 }
 
@@ -477,7 +477,7 @@ def test_saved_text_is_stable(tmp_path):
 
 def test_loop_count_read_from_a_file_without_a_constant():
     data = good()
-    data["loops"] = {"value": 0, "coefficient": 1, "power": 1, "fixed": False}
+    data["stages"][1]["loops"] = {"value": 0, "coefficient": 1, "power": 1, "fixed": False}
     assert loads(json.dumps(data)).loops(9) == 4  # ceil(log2 9), no constant term
 
 

@@ -19,7 +19,7 @@ from expressivity.compile.connectivity import compile_connectivity
 from expressivity.compile.formula import compile_formula
 from expressivity.examples import count_hash_retrieve_model, majority_model
 from expressivity.export import ExportError, export, load_export
-from expressivity.strategies import models
+from expressivity.strategies import models, staged_models
 
 
 def round_trip(model: Model, directory) -> Model:
@@ -151,3 +151,28 @@ def test_a_malformed_config_is_one_error_naming_the_file(tmp_path):
     config_path.write_text(json.dumps(config))
     with pytest.raises(ExportError, match=r"config\.json: missing or malformed entry 'labels'"):
         load_export(tmp_path)
+
+
+@settings(max_examples=25, deadline=None)
+@given(staged_models())
+def test_staged_models_round_trip(tmp_path_factory, case):
+    """Stages (names, loop counts, timestep cells) survive the export; version 2 is written."""
+    model, _ = case
+    directory = tmp_path_factory.mktemp("s")
+    assert round_trip(model, directory) == model
+    config = json.loads((directory / "config.json").read_text())
+    assert config["version"] == 2
+    assert [section["name"] for section in config["sections"]] == [stage.name for stage in model.stages]
+
+
+def test_a_version_1_export_still_loads(tmp_path):
+    """Exports written before stages existed have version 1 and sections prefix, block, suffix with no
+    timestep: they load as the three-stage model."""
+    model = compile_connectivity()
+    export(model, tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["version"] = 1
+    for section in config["sections"]:
+        del section["timestep"]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert load_export(tmp_path) == model

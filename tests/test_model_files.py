@@ -164,7 +164,7 @@ def text_of(data: dict) -> str:
     return json.dumps(data, indent=1)
 
 
-REQUIRED = ["padding", "prefix", "block", "suffix", "loops", "unembedding", "outputs", "input_format"]
+REQUIRED = ["padding", "stages", "unembedding", "outputs", "input_format"]
 
 
 @pytest.mark.parametrize("key", REQUIRED)
@@ -180,25 +180,51 @@ def test_a_missing_top_level_key_is_refused(tmp_path, key):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d["prefix"][0]["heads"][0].pop("mask"), r":\d+:5: /prefix/0/heads/0: missing key 'mask'"),
-        (lambda d: d["loops"].pop("fixed"), r":\d+:\d+: /loops: missing key 'fixed'"),
-        (lambda d: d["loops"].pop("value"), r":\d+:\d+: /loops: missing key 'value'"),
-        (lambda d: d["prefix"][0]["ffns"][0].pop("b1"), r": /prefix/0/ffns/0: missing key 'b1'"),
-        (lambda d: d["prefix"][0]["heads"][0]["view"].pop("norm"), r"/view: missing key 'norm'"),
+        (
+            lambda d: d["stages"][0]["layers"][0]["heads"][0].pop("mask"),
+            r":\d+:\d+: /stages/0/layers/0/heads/0: missing key 'mask'",
+        ),
+        (lambda d: d["stages"][1]["loops"].pop("fixed"), r":\d+:\d+: /stages/1/loops: missing key 'fixed'"),
+        (lambda d: d["stages"][1]["loops"].pop("value"), r":\d+:\d+: /stages/1/loops: missing key 'value'"),
+        (
+            lambda d: d["stages"][0]["layers"][0]["ffns"][0].pop("b1"),
+            r": /stages/0/layers/0/ffns/0: missing key 'b1'",
+        ),
+        (lambda d: d["stages"][0]["layers"][0]["heads"][0]["view"].pop("norm"), r"/view: missing key 'norm'"),
         (
             lambda d: d.update(paddding=d.pop("padding")),
             r"key 'padding' \(and an unknown key 'paddding'",
         ),
         (lambda d: d.update(extra=1), r":\d+:\d+: /extra: unknown key 'extra'"),
-        (lambda d: d["prefix"][0]["heads"][0].update(masks="causal"), r"/heads/0/masks: unknown key 'masks'"),
+        (
+            lambda d: d["stages"][0]["layers"][0]["heads"][0].update(masks="causal"),
+            r"/heads/0/masks: unknown key 'masks'",
+        ),
         (
             lambda d: d.update(version=True),
-            r":3:13: /version: .*versions 1 and 2 \(an integer\), got true",
+            r":3:13: /version: .*versions 1, 2 and 3 \(an integer\), got true",
         ),
         (lambda d: d.update(version="1"), r"/version: .*got \"1\""),
         (lambda d: d.update(size_root=True), r"/size_root: expected a positive integer, got true"),
-        (lambda d: d["loops"].update(fixed=0), r"/loops/fixed: expected true or false, got 0"),
-        (lambda d: d["prefix"][0]["heads"][0].update(mask="future"), r"/mask: expected \"causal\""),
+        (lambda d: d["stages"][1]["loops"].update(fixed=0), r"/stages/1/loops/fixed: expected true or false"),
+        (
+            lambda d: d["stages"][0]["layers"][0]["heads"][0].update(mask="future"),
+            r"/mask: expected \"causal\"",
+        ),
+        (lambda d: d["stages"][0].pop("timestep"), r"/stages/0: missing key 'timestep'"),
+        (lambda d: d["stages"][2].update(name="a.b"), r"/stages/2/name: expected an identifier"),
+        (
+            lambda d: d["stages"][1].update(
+                timestep=[{"encoding": "binary", "labels": ["x", "-x", "a", "b"]}]
+            ),
+            r"/stages/1/timestep/0/encoding: expected \"parity\" or \"index\"",
+        ),
+        (
+            lambda d: d["stages"][1].update(timestep=[{"encoding": "parity", "labels": ["x"]}]),
+            r"/stages/1/timestep/0/labels: expected a list of 4 labels",
+        ),
+        (lambda d: d.update(prefix=[]), r"/prefix: the key 'prefix' is only in files of versions 1 and 2"),
+        (lambda d: d.update(version=2), r"/stages: the key 'stages' is only in files of version 3"),
         (lambda d: d.update(input_format={"kind": "fixed_length", "length": -1}), r"/input_format/length"),
         (lambda d: d.update(input_format={"kind": "ring"}), r"/input_format/kind: expected \"any\""),
     ],
@@ -216,16 +242,16 @@ def test_keys_and_types_are_checked_with_the_place(tmp_path, edit, message):
 def test_c17_without_loops_is_refused_not_run_with_a_default(c17_file, tmp_path):
     """The issue's example: without `loops` the old loader ran c17 once and answered 22=1, 23=1."""
     data = json.loads(c17_file.read_text(encoding="utf-8"))
-    del data["loops"]
+    del data["stages"][1]["loops"]
     broken = tmp_path / "c17.json"
     broken.write_text(text_of(data), encoding="utf-8")
-    one_line_error(invoke("run", broken, "--input", "10110"), "c17.json:1:1: /: missing key 'loops'")
+    one_line_error(invoke("run", broken, "--input", "10110"), "/stages/1: missing key 'loops'")
 
 
 def test_a_repeated_key_is_refused_with_its_place():
     text = dumps(majority_model()).replace('"norm": "layer"', '"norm": "layer", "norm": "rms"', 1)
     with pytest.raises(
-        ModelFileError, match=r"^m\.json:\d+:\d+: /prefix/0/heads/0/view/norm: the key 'norm'"
+        ModelFileError, match=r"^m\.json:\d+:\d+: /stages/0/layers/0/heads/0/view/norm: the key 'norm'"
     ):
         loads(text, "m.json")
 
@@ -292,12 +318,30 @@ def test_a_bare_huge_integer_is_one_line_with_its_place():
 # 6. version-1 files ----------------------------------------------------------------------------------------
 
 
-def as_version_1(model: Model) -> str:
-    """The file the previous release wrote: version 1, every other key the same, no input_format."""
+def as_version_2(model: Model) -> str:
+    """A file of version 2 (no stages): prefix, block, suffix and loops in place of the three stages."""
     data = json.loads(dumps(model))
+    data["version"] = 2
+    prefix, block, suffix = data.pop("stages")
+    data.update(loops=block["loops"], prefix=prefix["layers"], block=block["layers"], suffix=suffix["layers"])
+    return text_of(data)
+
+
+def as_version_1(model: Model) -> str:
+    """The file the release before wrote: version 2's keys but no input_format."""
+    data = json.loads(as_version_2(model))
     data["version"] = 1
     del data["input_format"]
     return text_of(data)
+
+
+def test_version_2_files_load_as_three_stages(c17, graph_program):
+    for model in (c17, compile_connectivity(), graph_program, majority_model()):
+        assert loads(as_version_2(model)) == model
+    data = json.loads(as_version_2(c17))
+    data["stages"] = []
+    with pytest.raises(ModelFileError, match=r"/stages: the key 'stages' is only in files of version 3"):
+        loads(text_of(data), "m.json")
 
 
 def test_version_1_files_load_with_their_route_format(c17, graph_program):
@@ -338,13 +382,15 @@ def test_the_schema_is_valid_and_names_what_the_writer_writes(c17):
     Draft7Validator.check_schema(schema())
     written = json.loads(dumps(c17))
     properties = schema()["properties"]
-    assert set(properties) == set(written)
+    assert set(properties) - set(written) == {"prefix", "block", "suffix", "loops"}  # versions 1 and 2
+    assert set(written) <= set(properties)
     definitions = schema()["definitions"]
-    layer = written["prefix"][2]
+    assert set(definitions["stage"]["properties"]) == set(written["stages"][1])
+    layer = written["stages"][0]["layers"][2]
     assert set(definitions["head"]["properties"]) == set(layer["heads"][0])
     assert set(definitions["ffn"]["properties"]) == set(layer["ffns"][0])
     assert set(definitions["view"]["properties"]) == set(layer["heads"][0]["view"])
-    assert set(properties["loops"]["properties"]) == set(written["loops"])
+    assert set(definitions["loops"]["properties"]) == set(written["stages"][1]["loops"])
 
 
 def test_the_schema_ships_with_the_package():

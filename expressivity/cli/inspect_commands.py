@@ -23,24 +23,53 @@ def size_report(model: Model, lengths: list[int]) -> dict:
         "route": model.metadata.get("route"),
         "alphabet": "".join(model.alphabet),
         "token_kinds": len(model.kinds),
-        "layers": {"prefix": len(model.prefix), "block": len(model.block), "suffix": len(model.suffix)},
+        "layers": {stage.name: len(stage.layers) for stage in model.stages},
+        "stages": [
+            {
+                "name": stage.name,
+                "layers": len(stage.layers),
+                "loops": stage.loops.describe(),
+                "looped": model.is_looped(stage),
+                "timestep": [{"encoding": t.encoding, "labels": list(t.labels)} for t in stage.timestep],
+            }
+            for stage in model.stages
+        ],
         "heads": heads,
         "ffns": ffns,
         "width": model.width,
         "parameters": model.parameter_count(),
         "padding": model.padding.describe(),
-        "loops": model.loops.describe(),
+        "loops": model.loops.describe() if model.is_three_stage else None,
         "size_root": model.size_root,
         "runs": [
             {
                 "n": n,
                 "positions": model.sequence_length(n),
-                "loops": model.loops(model.size(n)),
+                "loops": _iterations(model, n),
+                "stage_loops": {stage.name: stage.loops(model.size(n)) for stage in model.stages},
                 "layers_run": model.layer_count(n),
             }
             for n in lengths
         ],
     }
+
+
+def _iterations(model: Model, n: int) -> int:
+    """What a trace reports as `loops`: r(s) of the block (three-stage form), else the iterations of all
+    looped stages."""
+    s = model.size(n)
+    if model.is_three_stage:
+        return model.loops(s)
+    return sum(stage.loops(s) for stage in model.stages if model.is_looped(stage))
+
+
+def _stage_line(stage: dict) -> str:
+    plural = "" if stage["layers"] == 1 else "s"
+    times = f"x r(n) = {stage['loops']}" if stage["looped"] else "once"
+    line = f"{stage['name']}: {stage['layers']} layer{plural} {times}"
+    for cells in stage["timestep"]:
+        line += f"; reads t as {cells['encoding']} in {', '.join(cells['labels'])}"
+    return line
 
 
 @main.command("inspect")
@@ -50,7 +79,8 @@ def size_report(model: Model, lengths: list[int]) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @one_line_errors
 def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_json: bool) -> None:
-    """Print the size table of MODEL: layers, heads, width, parameters, padding t(n), loops r(n).
+    """Print the size table of MODEL: layers (per stage, with each stage's loop count and timestep cells),
+    heads, width, parameters, padding t(n), loops r(n).
 
     Example: expressivity inspect majority.json --n 4 --n 16 --labels
     """
@@ -65,13 +95,19 @@ def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_
         return
     layers = report["layers"]
     click.echo(f"{model.name}  (route {report['route']}, alphabet {report['alphabet']})")
-    sections = f"{layers['prefix']} prefix + {layers['block']} block x r(n) + {layers['suffix']} suffix"
-    click.echo(f"  layers      {sections}")
+    if model.is_three_stage and not model.timestep_labels:
+        sections = f"{layers['prefix']} prefix + {layers['block']} block x r(n) + {layers['suffix']} suffix"
+        click.echo(f"  layers      {sections}")
+    else:
+        click.echo(f"  stages      {len(model.stages)} (timestep cells: {len(model.timestep_labels)})")
+        for stage in report["stages"]:
+            click.echo(f"    {_stage_line(stage)}")
     click.echo(f"  heads/ffns  {report['heads']} / {report['ffns']}")
     click.echo(f"  width       {report['width']}")
     click.echo(f"  parameters  {report['parameters']}")
     click.echo(f"  padding     t(n) = {report['padding']}")
-    click.echo(f"  loops       r(n) = {report['loops']}")
+    if report["loops"] is not None:
+        click.echo(f"  loops       r(n) = {report['loops']}")
     click.echo(f"  {'n':>6} {'positions N':>12} {'loops':>6} {'layers run':>11}")
     for run in report["runs"]:
         click.echo(f"  {run['n']:>6} {run['positions']:>12} {run['loops']:>6} {run['layers_run']:>11}")

@@ -38,6 +38,7 @@ error, since every cell stays rational, but the answer would mean nothing; so th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from numbers import Integral
 
 from expressivity.compile.coordinates import digit_hashes, key_cells, mean_into_key, restricted_head
@@ -54,6 +55,7 @@ END = "END"
 # G4 restriction weight: with the constant spin 1/2 at the query, eligible keys gain 2 and others lose 2;
 # every restricted head below has an exact match (score = number of hashes joined), so others never tie.
 RESTRICT_WEIGHT = 8
+BOS_WEIGHT = 32
 
 
 def connectivity_word(adjacency: Sequence[Sequence[int]], s: int, t: int) -> str:
@@ -84,18 +86,30 @@ def _join_head(
     one: Group,
     reads: Sequence[Group],
     mask: str,
+    bos_unless: tuple[Group, Group] | None = None,
 ) -> Head:
     """G3 on several hashes at once (score = sum of reading(Q_g) . reading(K_g) <= len(pairs), equality
-    iff every key equals its query) restricted to the tokens whose `eligible` spin is set (G4)."""
+    iff every key equals its query) restricted to the tokens whose `eligible` spin is set (G4).
+
+    With `bos_unless` = (querying, bos): a query whose `querying` spin is not set attends to BOS alone
+    (score BOS_WEIGHT * (1/2 - querying) * bos: a gap of BOS_WEIGHT > 8, the widest spread of the other
+    terms), so the head reads there whatever BOS holds."""
+    extra = list(bos_unless) if bos_unless else []
     groups: list[Group] = []
-    for group in [*(g for pair in pairs for g in pair), eligible, one, *reads]:
+    for group in [*(g for pair in pairs for g in pair), eligible, one, *reads, *extra]:
         if group not in groups:
             groups.append(group)
+    query = [{cell: 1} for query, _ in pairs for cell in query] + [{one[0]: RESTRICT_WEIGHT}]
+    key = [{cell: 1} for _, key in pairs for cell in key] + [{eligible[0]: 1}]
+    if bos_unless:
+        querying, bos = bos_unless
+        query.append({one[0]: BOS_WEIGHT, querying[0]: -BOS_WEIGHT})
+        key.append({bos[0]: 1})
     return Head(
         name,
         View(groups),
-        query=[{cell: 1} for query, _ in pairs for cell in query] + [{one[0]: RESTRICT_WEIGHT}],
-        key=[{cell: 1} for _, key in pairs for cell in key] + [{eligible[0]: 1}],
+        query=query,
+        key=key,
         value=list(values.values()),
         writes=list(values),
         mask=mask,
@@ -158,9 +172,28 @@ def _endpoint_layers(
     return [Layer(heads=[count_seen], ffns=[flag]), Layer(heads=[count])], vertex
 
 
-def compile_connectivity(extra_iterations: int = 0) -> Model:
-    """One model for every number of vertices m >= 1: accepts `connectivity_word(A, s, t)` iff t is
-    reachable from s. It loops ceil(log2 m) + extra_iterations times (extra ones change nothing)."""
+@dataclass(frozen=True)
+class ConnectivityLayout:
+    """The cells and set-up layers every connectivity model shares (module docstring): `prefix` gives
+    matrix token (i, j) the hashes `cell` = (key(i), key(j)), padding token (i, k, j) the hashes `triple`,
+    every position key(s) in `source` and key(t) in `target`; `state` is E, embedded A_ij / 2."""
+
+    program: Program
+    prefix: list[Layer]
+    state: Group
+    cell: tuple[Group, Group]
+    triple: tuple[Group, Group, Group]
+    matrix: Group
+    padding: Group
+    one: Group
+    bos: Group
+    source: Group
+    target: Group
+    accept: str
+
+
+def connectivity_layout() -> ConnectivityLayout:
+    """A fresh program with the shared cells and the set-up layers (the prefix of compile_connectivity)."""
     program = Program(RULER + MATRIX, extra_kinds=[END])
     ruler = _kind_spin(program, "conn.ruler", RULER)
     matrix = _kind_spin(program, "conn.matrix", MATRIX)
@@ -179,80 +212,170 @@ def compile_connectivity(extra_iterations: int = 0) -> Model:
     both = _kind_spin(program, "conn.both", ["b"])
     count_both = uniform_head("conn.count_both", both, {accept: 1}, mask="unmasked")
     prefix = _merge(matrix_layers, pad_layers, source_layers, target_layers, [Layer(heads=[count_both])])
-
     state = program.group("conn.reach", 4)  # E: (x, x, -x, -x), B = [x > 0]
     program.set("1", spin_cells(state, 1))  # x = 1/2 on an edge, 0 elsewhere
-    block, scratch = _loop_body(program, state, (row, column), (first, middle, last), matrix, padding, one)
+    return ConnectivityLayout(
+        program,
+        prefix,
+        state,
+        (row, column),
+        (first, middle, last),
+        matrix,
+        padding,
+        one,
+        bos,
+        source,
+        target,
+        accept,
+    )
+
+
+def readout_layer(layout: ConnectivityLayout, state: Group) -> Layer:
+    """The END token adds the reading of `state` at matrix token (s, t) to `accept`."""
     readout = _join_head(
         "conn.readout",
-        [(source, row), (target, column)],
-        {accept: {state[0]: 1}},
-        matrix,
-        one,
+        [(layout.source, layout.cell[0]), (layout.target, layout.cell[1])],
+        {layout.accept: {state[0]: 1}},
+        layout.matrix,
+        layout.one,
         [state],
         "causal",
     )
-    return program.model(
-        prefix=prefix,
-        block=block,
-        suffix=[Layer(heads=[readout])],
-        loops=LoopCount(value=extra_iterations, coefficient=1, power=1),
+    return Layer(heads=[readout])
+
+
+def connectivity_model(layout: ConnectivityLayout, name: str, metadata: dict, **layers: object) -> Model:
+    """The model of `layout` with the given layers (prefix/block/suffix/loops or stages)."""
+    return layout.program.model(
+        **layers,
         padding=Padding([0, 0, 0, 1]),
-        unembedding=[{}, {accept: 1}],
-        scratch=scratch,
+        unembedding=[{}, {layout.accept: 1}],
         tail=[END],
-        name="connectivity",
+        name=name,
         size_root=2,
         input_format=GraphWord(RULER, MATRIX, SOURCE_SYMBOLS, TARGET_SYMBOLS),
         metadata={
-            "route": "connectivity",
             "word": "ruler over {-,s,t,b} (m symbols), then the m x m adjacency matrix row-major over {0,1}",
             "padding": "m^3 tokens, one per (i, k, j)",
-            "loops": f"ceil(log2 m) + {extra_iterations}",
-            "layers": {"prefix": len(prefix), "block": 2, "suffix": 1},
+            **metadata,
         },
     )
 
 
-def _loop_body(
-    program: Program,
-    state: Group,
-    cell: tuple[Group, Group],
-    triple: tuple[Group, Group, Group],
-    matrix: Group,
-    padding: Group,
-    one: Group,
+def compile_connectivity(extra_iterations: int = 0) -> Model:
+    """One model for every number of vertices m >= 1: accepts `connectivity_word(A, s, t)` iff t is
+    reachable from s. It loops ceil(log2 m) + extra_iterations times (extra ones change nothing)."""
+    layout = connectivity_layout()
+    block, scratch = composition_layers(layout, "", layout.state, layout.state)
+    return connectivity_model(
+        layout,
+        "connectivity",
+        {
+            "route": "connectivity",
+            "loops": f"ceil(log2 m) + {extra_iterations}",
+            "layers": {"prefix": len(layout.prefix), "block": 2, "suffix": 1},
+        },
+        prefix=layout.prefix,
+        block=block,
+        suffix=[readout_layer(layout, layout.state)],
+        loops=LoopCount(value=extra_iterations, coefficient=1, power=1),
+        scratch=scratch,
+    )
+
+
+def composition_layers(
+    layout: ConnectivityLayout, tag: str, read: Group, write: Group, transpose_right: bool = False
 ) -> tuple[list[Layer], list[str]]:
-    """The 2-layer block B <- B or B.B (module docstring) and its scratch cells. `cell` = the hashes
-    (i, j) of matrix tokens, `triple` = the hashes (i, k, j) of padding tokens."""
-    first, middle, last = triple
-    left, right, path = (program.group(f"conn.{label}", 4) for label in ("left", "right", "path"))
+    """The 2-layer step write <- write or (read . read) (module docstring) and its scratch cells: padding
+    token (i, k, j) fetches read(i, k) and read(k, j) (read(j, k) with `transpose_right`), ANDs them, and
+    matrix token (i, j) adds the mean over k to `write`; everything fetched is erased again. With read =
+    write = E it is the block B <- B or B.B. `tag` keeps the names of several such steps apart."""
+    program, cell, one = layout.program, layout.cell, layout.one
+    first, middle, last = layout.triple
+    base = f"conn.{tag}." if tag else "conn."
+    left, right, path = (program.group(f"{base}{label}", 4) for label in ("left", "right", "path"))
 
     def fetch(label: str, into: Group, query: tuple[Group, Group], sign: int) -> Head:
-        """Padding (i, k, j) adds sign * (reading of E at the matrix token `query`) to `into`."""
-        name = f"conn.fetch_{label}" if sign > 0 else f"conn.erase_{label}"
+        """Padding (i, k, j) adds sign * (reading of `read` at the matrix token `query`) to `into`."""
+        name = f"{base}fetch_{label}" if sign > 0 else f"{base}erase_{label}"
         pairs = list(zip(query, cell, strict=True))
-        return _join_head(name, pairs, spin_writes(into, {state[0]: sign}), matrix, one, [state], "causal")
+        return _join_head(
+            name, pairs, spin_writes(into, {read[0]: sign}), layout.matrix, one, [read], "causal"
+        )
+
+    both = table_ffn(
+        f"{base}and",
+        [left, right],
+        lambda bits: dict(zip(path, (HALF, HALF, -HALF, -HALF), strict=True)) if all(bits) else {},
+        list(path),
+    )
+    compose = _join_head(
+        f"{base}compose",
+        [(cell[0], first), (cell[1], last)],
+        spin_writes(write, {path[0]: 1}),
+        layout.padding,
+        one,
+        [path],
+        "unmasked",
+    )
+    erase_path = linear_ffn(f"{base}erase_path", [path], {c: {c: -1} for c in path})
+    right_query = (last, middle) if transpose_right else (middle, last)
+    fetches = [("left", left, (first, middle)), ("right", right, right_query)]
+    block = [
+        Layer(heads=[fetch(*fetched, 1) for fetched in fetches], ffns=[both]),
+        Layer(heads=[compose, *(fetch(*fetched, -1) for fetched in fetches)], ffns=[erase_path]),
+    ]
+    return block, [*left, *right, *path]
+
+
+def alternating_layer(layout: ConnectivityLayout, phase: Group, toggle: bool) -> tuple[Layer, list[str]]:
+    """One layer doing the block B <- B or B.B in two iterations, chosen by the spin `phase` (0, then 1):
+
+    - phase 0: padding (i, k, j) fetches E(i, k), E(k, j) into left, right (r in {0, 1/2} each) and an
+      FFN writes path = left and right; `compose` reads path = 0, so E is unchanged;
+    - phase 1: the same fetches add r again (E has not changed since), `compose` adds the mean of path
+      over k to E, and FFNs gated by the phase erase left and right (2r, read as the spin of r) and path.
+
+    Queries that are not padding attend to BOS (E = 0 there), so left and right stay 0 outside the padding.
+    With `toggle`, an FFN flips `phase` (a state cell); without it, `phase` must be the stage's parity
+    timestep. Returns the layer and its work cells (zero after every phase-1 iteration, not before)."""
+    program, cell, one, state = layout.program, layout.cell, layout.one, layout.state
+    first, middle, last = layout.triple
+    left, right, path = (program.group(f"conn.{label}", 4) for label in ("left", "right", "path"))
+    up = (HALF, HALF, -HALF, -HALF)
+
+    def fetch(label: str, into: Group, query: tuple[Group, Group]) -> Head:
+        pairs = list(zip(query, cell, strict=True))
+        writes = spin_writes(into, {state[0]: 1})
+        gate = (layout.padding, layout.bos)
+        return _join_head(f"conn.fetch_{label}", pairs, writes, layout.matrix, one, [state], "causal", gate)
+
+    def erase(label: str, group: Group) -> FFN:
+        return table_ffn(
+            f"conn.erase_{label}",
+            [group, phase],
+            lambda bits: {c: -2 * v for c, v in zip(group, up, strict=True)} if bits == (1, 1) else {},
+            list(group),
+        )
 
     both = table_ffn(
         "conn.and",
-        [left, right],
-        lambda bits: dict(zip(path, (HALF, HALF, -HALF, -HALF), strict=True)) if all(bits) else {},
+        [left, right, phase],
+        lambda bits: dict(zip(path, up, strict=True)) if bits == (1, 1, 0) else {},
         list(path),
     )
     compose = _join_head(
         "conn.compose",
         [(cell[0], first), (cell[1], last)],
         spin_writes(state, {path[0]: 1}),
-        padding,
+        layout.padding,
         one,
         [path],
         "unmasked",
     )
-    erase_path = linear_ffn("conn.erase_path", [path], {c: {c: -1} for c in path})
-    fetches = [("left", left, (first, middle)), ("right", right, (middle, last))]
-    block = [
-        Layer(heads=[fetch(*fetched, 1) for fetched in fetches], ffns=[both]),
-        Layer(heads=[compose, *(fetch(*fetched, -1) for fetched in fetches)], ffns=[erase_path]),
-    ]
-    return block, [*left, *right, *path]
+    ffns = [both, erase("left", left), erase("right", right)]
+    ffns.append(linear_ffn("conn.erase_path", [path], {c: {c: -1} for c in path}))
+    if toggle:
+        ffns.append(linear_ffn("conn.toggle", [phase], {c: {c: -2} for c in phase}))
+    heads = [fetch("left", left, (first, middle)), fetch("right", right, (middle, last)), compose]
+    return Layer(heads=heads, ffns=ffns), [*left, *right, *path]

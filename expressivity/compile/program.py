@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from expressivity.inputs import InputFormat
-from expressivity.model import Layer, LoopCount, Model, ModelError, OutputTap, Padding, Rational
+from expressivity.model import Layer, LoopCount, Model, ModelError, OutputTap, Padding, Rational, Stage
 
 Group = tuple[str, ...]
 
@@ -76,16 +76,16 @@ class Program:
         name: str = "model",
         metadata: Mapping[str, object] | None = None,
         size_root: int = 1,
+        stages: Sequence[Stage] | None = None,
         input_format: InputFormat | None = None,
     ) -> Model:
+        """The model; `stages` (if given) replaces prefix, block, suffix and loops."""
+        layers: dict[str, object] = {"prefix": prefix, "block": block, "suffix": suffix, "loops": loops}
         return Model(
             alphabet=self.alphabet,
             labels=self.labels,
             embedding=self.embedding(),
-            prefix=prefix,
-            block=block,
-            suffix=suffix,
-            loops=loops,
+            **({"stages": stages} if stages is not None else layers),
             padding=padding,
             unembedding=unembedding,
             outputs=outputs,
