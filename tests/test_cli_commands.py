@@ -93,10 +93,17 @@ def test_compile_family_and_connectivity(tmp_path):
     assert "verified on 8 inputs" in invoke("verify", conn, "--samples", 8, "--max-n", 4).stdout
 
 
+def test_a_formula_that_does_not_parse_shows_its_place_and_a_caret(tmp_path):
+    result = invoke("compile", "formula", "exists x. Q_1(x) &", "--alphabet", "01", "-o", tmp_path / "f")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    message, source, caret = result.stderr.splitlines()
+    assert message.startswith("error: formula:1:19: expected a formula")
+    assert source == "  exists x. Q_1(x) &"
+    assert caret == " " * 20 + "^"  # two spaces of indent, then column 19
+    assert not (tmp_path / "f").exists()
+
+
 def test_user_errors_are_one_line(tmp_path, majority_file):
-    one_line_error(
-        invoke("compile", "formula", "exists x. Q_1(x) &", "--alphabet", "01", "-o", tmp_path / "f"), "1:19"
-    )
     one_line_error(invoke("compile", "formula", "Q_1(x)", "--alphabet", "01", "-o", tmp_path / "f"), "x")
     one_line_error(
         invoke("compile", "formula", "exists x. Q_2(x)", "--alphabet", "01", "-o", tmp_path / "f"), "2"
