@@ -145,6 +145,15 @@ def test_demo_compiles_and_verifies_each_route_and_saves_runnable_models(tmp_pat
     lines = result.stdout.splitlines()
     s5_rows = [line.split() for line in lines if "ok, model" in line or "ok, interp" in line]
     assert [(row[0], row[3]) for row in s5_rows] == [("4", "2"), ("8", "3"), ("16", "4")]  # one model's loops
+    flips = [line.split() for line in lines if line.endswith("float64 flips")]
+    assert flips  # float64 decides some exact ties of MAJORITY wrongly
+    for n, m_exact, _, exact, approx, *_ in flips:
+        word = "0" * (int(n) // 2) + "1" * (int(n) // 2)
+        assert not holds(parse("M x. Q_1(x)"), word)  # a tie is not a majority
+        assert (m_exact, exact, approx) == ("0", "reject", "accept")
+    c17 = load(tmp_path / "c17.json")
+    sections = f"prefix {len(c17.prefix)} + block {len(c17.block)} x r(n) + suffix {len(c17.suffix)}"
+    assert f"    layers: {sections}" in lines  # as compile and inspect write it
     circuit = read_circuit_from_model(tmp_path / "c17.json")
     summary = json.loads(invoke("run", tmp_path / "c17.json", "--input", "10110", "--json").stdout)
     assert summary["outputs"] == evaluate(circuit, [1, 0, 1, 1, 0])
