@@ -261,3 +261,30 @@ def test_progress_bars_only_on_a_terminal(monkeypatch, tty):
     monkeypatch.setattr(sys, "stderr", stream)
     assert list(progress(range(5), total=5, desc="work")) == [0, 1, 2, 3, 4]
     assert ("work" in stream.getvalue()) is tty
+
+
+@pytest.mark.parametrize(
+    ("to_group", "status", "line"), [(True, 130, "interrupted (SIGINT)"), (False, 143, None)]
+)
+def test_a_signal_stops_verify_with_worker_processes_and_leaves_none_behind(tmp_path, to_group, status, line):
+    """Ctrl-C at a terminal reaches the whole process group (workers included); SIGTERM may reach only
+    the calling process. Either way the command ends at once (no wait for the running chunks) and no
+    worker process is left."""
+    path = tmp_path / "majority.json"
+    assert invoke("compile", "formula", "M x. Q_1(x)", "--alphabet", "01", "-o", path).exit_code == 0
+    script = "from expressivity.cli import main\nprint('ready', flush=True)\nmain()"
+    arguments = ["verify", str(path), "--samples", "400", "--max-n", "300", "--workers", "2"]
+    child = _child(script, *arguments, start_new_session=True)
+    assert child.stdout.readline() == "ready\n"
+    time.sleep(5)  # the workers are inside their first chunks
+    assert child.poll() is None
+    if to_group:
+        os.killpg(child.pid, signal.SIGINT)
+    else:
+        child.send_signal(signal.SIGTERM)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == status, err
+    assert err == f"{line}\n" and out == ""
+    time.sleep(1)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(child.pid, 0)  # nobody is left in the child's process group
