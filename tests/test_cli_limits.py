@@ -204,3 +204,16 @@ def test_limits_from_the_environment(monkeypatch):
     monkeypatch.setenv("EXPRESSIVITY_MAX_LAYERS", "1e5")
     with pytest.raises(ValueError, match="EXPRESSIVITY_MAX_LAYERS='1e5' is not a whole number"):
         limits.Limits.from_environment()
+
+
+def test_inspect_shows_the_estimate_run_checks(tmp_path):
+    path = tmp_path / "majority.json"
+    assert invoke("compile", "formula", "M x. Q_1(x)", "--alphabet", "01", "-o", path).exit_code == 0
+    report = json.loads(invoke("inspect", path, "--n", 10, "--n", 100000, "--json").stdout)
+    small, large = report["runs"]
+    assert small["memory_estimate_exact"] == limits.estimate(load(path), 10, "exact").memory
+    assert small["memory_estimate_exact"] <= limits.DEFAULT_MAX_MEMORY < large["memory_estimate_exact"]
+    assert invoke("run", path, "--input", "1" * 10).exit_code == 0
+    one_line_error(
+        invoke("run", path, "--input", "1" * 100000), limits.format_bytes(large["memory_estimate_exact"])
+    )

@@ -10,7 +10,7 @@ import click
 from expressivity import serialize
 from expressivity.backends import MAX_FIXED_BITS, get_backend
 from expressivity.cli.base import BACKEND, checked_run, layers_text, limit_options, main, one_line_errors
-from expressivity.limits import Limits, largest_length
+from expressivity.limits import Limits, estimate, format_bytes, largest_length
 from expressivity.model import Model
 from expressivity.simulator import Simulator
 
@@ -38,6 +38,7 @@ def size_report(model: Model, lengths: list[int]) -> dict:
                 "positions": model.sequence_length(n),
                 "loops": model.loops(model.size(n)),
                 "layers_run": model.layer_count(n),
+                "memory_estimate_exact": estimate(model, n, "exact").memory,
             }
             for n in lengths
         ],
@@ -51,7 +52,8 @@ def size_report(model: Model, lengths: list[int]) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @one_line_errors
 def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_json: bool) -> None:
-    """Print the size table of MODEL: layers, heads, width, parameters, padding t(n), loops r(n).
+    """Print the size table of MODEL: layers, heads, width, parameters, padding t(n), loops r(n), and
+    per input length n the tokens, loops, layers run and the memory estimate `run` checks (docs/cli.md).
 
     Example: expressivity inspect majority.json --n 4 --n 16 --labels
     """
@@ -71,9 +73,12 @@ def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_
     click.echo(f"  parameters  {report['parameters']}")
     click.echo(f"  padding     t(n) = {report['padding']}")
     click.echo(f"  loops       r(n) = {report['loops']}")
-    click.echo(f"  {'n':>6} {'positions N':>12} {'loops':>6} {'layers run':>11}")
+    click.echo(f"  {'n':>6} {'positions N':>12} {'loops':>6} {'layers run':>11}  memory (exact, estimated)")
     for run in report["runs"]:
-        click.echo(f"  {run['n']:>6} {run['positions']:>12} {run['loops']:>6} {run['layers_run']:>11}")
+        memory = format_bytes(run["memory_estimate_exact"])
+        click.echo(
+            f"  {run['n']:>6} {run['positions']:>12} {run['loops']:>6} {run['layers_run']:>11}  {memory}"
+        )
     if labels:
         click.echo("  residual: " + ", ".join(model.labels))
 
