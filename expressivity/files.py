@@ -60,8 +60,12 @@ def _signals_deferred() -> Iterator[None]:
 
 def write_atomic(path: str | os.PathLike, content: bytes | str | Callable[[BinaryIO], None]) -> Path:
     """Write `content` (bytes, text written as UTF-8, or a function that writes to a binary stream) to
-    `path` atomically and return the path. The directory must exist (OSError otherwise)."""
+    `path` atomically and return the path. The directory must exist (OSError naming it otherwise)."""
     target = Path(os.path.realpath(path))
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the directory {target.parent} does not exist")
+    if target.is_dir():
+        raise IsADirectoryError(f"cannot write {path}: it is a directory")
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:

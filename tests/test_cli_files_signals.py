@@ -100,6 +100,16 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
+def test_a_missing_directory_or_a_directory_target_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=f"the directory {tmp_path / 'no'} does not exist"):
+        files.write_atomic(tmp_path / "no" / "m.json", "x")
+    with pytest.raises(IsADirectoryError, match="it is a directory"):
+        files.write_atomic(tmp_path, "x")
+    result = invoke("compile", "formula", "M x. Q_1(x)", "--alphabet", "01", "-o", tmp_path / "no" / "m.json")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "does not exist" in result.stderr and ".tmp" not in result.stderr
+
+
 def test_a_symbolic_link_is_written_through(tmp_path):
     real = tmp_path / "real.txt"
     real.write_text("old")
@@ -264,7 +274,8 @@ def test_progress_bars_only_on_a_terminal(monkeypatch, tty):
 
 
 @pytest.mark.parametrize(
-    ("to_group", "status", "line"), [(True, 130, "interrupted (SIGINT)"), (False, 143, None)]
+    ("to_group", "status", "line"),
+    [(True, 130, "interrupted (SIGINT)"), (False, 143, "terminated (SIGTERM)")],
 )
 def test_a_signal_stops_verify_with_worker_processes_and_leaves_none_behind(tmp_path, to_group, status, line):
     """Ctrl-C at a terminal reaches the whole process group (workers included); SIGTERM may reach only
