@@ -10,12 +10,13 @@ N = 20^6 + 41 tokens, a loop count read from a file can be 2^63. `estimate` comp
                                 tie matrix of N x N entries per attention step; fixed:P builds its
                                 N x N mask for every head)
     + N * width * cell_bytes * copies
-  where copies is 1 + 2 L when every step's residual is recorded (`trace`), else 4 working copies.
-  The per-entry sizes were measured with tracemalloc on compiled models (MAJORITY, count-hash-retrieve)
-  at N = 200 .. 2000 and rounded up: exact ~145 bytes per N^2 entry (float shadows, exact candidates,
-  candidate masks), float64 ~30, fixed:p ~35 while p <= 31 (scores in int64) and ~32 + 8*ceil(p/30)
-  more above (scores as Python ints). Exact residual cells are numerators over radical slots (int64,
-  or Python ints when large), float64 cells 8 bytes, fixed:p cells Python ints of p bits.
+  where copies is 1 + 2 L when every step's residual is recorded (`trace`), else 6 working copies.
+  The per-entry sizes come from tracemalloc peaks of single runs of compiled MAJORITY and
+  count-hash-retrieve at N = 200 .. 2000 (exact ~145 bytes per N^2 entry: float shadows, exact
+  candidates, candidate masks; float64 ~30; fixed:p ~35 while p <= 31, scores in int64), rounded up to
+  160, 40 and 40; above p = 31 the scores are Python ints of ~2p bits, 32 + 8*ceil(2p/30) bytes more.
+  Exact residual cells are numerators over radical slots (int64, or Python ints when large), float64
+  cells 8 bytes, fixed:p cells Python ints of p bits. docs/cli.md compares estimates with measured peaks.
 
 `Limits` holds the three bounds (defaults: 10^6 tokens, 10^5 layer applications, 8 GiB), read from
 the environment variables EXPRESSIVITY_MAX_TOKENS, EXPRESSIVITY_MAX_LAYERS, EXPRESSIVITY_MAX_MEMORY when
@@ -46,7 +47,7 @@ OPTIONS = {"tokens": "--max-tokens", "layers": "--max-layers", "memory": "--max-
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 2**10, "mi": 2**20, "gi": 2**30}
 _UNITS["ti"] = 2**40
 _SIZE = re.compile(r"([0-9]+)\s*(k|m|g|t|ki|mi|gi|ti)?b?", re.IGNORECASE)
-_WORKING_COPIES = 4
+_WORKING_COPIES = 6
 
 
 class LimitError(ValueError):
@@ -125,7 +126,7 @@ def _cell_bytes(backend: str) -> int:
 def _score_bytes(backend: str) -> int:
     """Bytes per entry of the N x N attention matrices (score, mask, ties) of one step."""
     if backend == "float64":
-        return 32
+        return 40
     if backend.startswith("fixed:"):
         bits = _fixed_bits(backend)
         return 40 if bits <= 31 else 40 + 32 + 8 * math.ceil(2 * bits / 30)
