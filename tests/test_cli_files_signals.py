@@ -238,6 +238,10 @@ def test_version_agrees_with_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
     assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "expressivity.__version__"}
+    from setuptools.config.pyprojecttoml import read_configuration
+
+    built = read_configuration(ROOT / "pyproject.toml", expand=True)["project"]["version"]
+    assert built == expressivity.__version__  # what `pip install` writes into the package metadata
     result = invoke("--version")
     assert result.exit_code == 0 and result.stdout == f"expressivity {expressivity.__version__}\n"
     assert expressivity.__version__.count(".") == 2
