@@ -14,7 +14,7 @@ N = 20^6 + 41 tokens, a loop count read from a file can be 2^63. `estimate` comp
   The per-entry sizes come from tracemalloc peaks of single runs of compiled MAJORITY and
   count-hash-retrieve at N = 200 .. 2000 (exact ~145 bytes per N^2 entry: float shadows, exact
   candidates, candidate masks; float64 ~30; fixed:p ~35 while p <= 31, scores in int64), rounded up to
-  160, 40 and 40; above p = 31 the scores are Python ints of ~2p bits, 32 + 8*ceil(2p/30) bytes more.
+  150, 40 and 40; above p = 31 the scores are Python ints of ~2p bits, 32 + 8*ceil(2p/30) bytes more.
   Exact residual cells are numerators over radical slots (int64, or Python ints when large), float64
   cells 8 bytes, fixed:p cells Python ints of p bits. docs/cli.md compares estimates with measured peaks.
 
@@ -130,7 +130,7 @@ def _score_bytes(backend: str) -> int:
     if backend.startswith("fixed:"):
         bits = _fixed_bits(backend)
         return 40 if bits <= 31 else 40 + 32 + 8 * math.ceil(2 * bits / 30)
-    return 160
+    return 150
 
 
 def has_full_attention(model: Model, backend: str) -> bool:

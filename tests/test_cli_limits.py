@@ -217,3 +217,26 @@ def test_inspect_shows_the_estimate_run_checks(tmp_path):
     one_line_error(
         invoke("run", path, "--input", "1" * 100000), limits.format_bytes(large["memory_estimate_exact"])
     )
+
+
+def test_a_large_family_is_refused_before_its_circuit_is_built(tmp_path, monkeypatch):
+    from circuits.families import FAMILIES
+
+    built = []
+    reachability = FAMILIES["reachability"]
+
+    def recorded(n):
+        built.append(n)
+        return reachability(n)
+
+    monkeypatch.setitem(FAMILIES, "reachability", recorded)
+    out = tmp_path / "r.json"
+    line = one_line_error(
+        invoke("compile", "family", "reachability", "--n", 64, "-o", out), "extrapolated", "--max-tokens"
+    )
+    assert max(built) <= 16 and "n = 64" in line  # only the small builds of the extrapolation
+    assert not out.exists()
+    assert invoke("compile", "family", "parity", "--n", 20, "-o", out).exit_code == 0
+    assert json.loads(invoke("run", out, "--input", "1" * 7 + "0" * 13, "--json").stdout)["outputs"] == {
+        "out": 1
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from circuits import Circuit
@@ -114,12 +116,43 @@ def compile_family_command(name: str, size: int, output: str, causal: bool, limi
 
     Example: expressivity compile family parity --n 8 -o parity8.json
     """
+    _check_family_size(name, size, limits)
+    _written(_compiled_circuit(FAMILIES[name](size), causal, True, limits), output)
+
+
+def _family_tokens(name: str, size: int) -> int:
+    """Tokens of the compiled family at `size` (inputs, nodes and wire tokens of its literal form)."""
+    from circuits.literal_form import literal_form_size
+
+    circuit = FAMILIES[name](size)
+    counted = literal_form_size(circuit)
+    return len(circuit.inputs) + counted.nodes + counted.literals
+
+
+def _check_family_size(name: str, size: int, limits: Limits) -> None:
+    """Refuse a family whose model would pass --max-tokens BEFORE building its circuit (building
+    reachability or iterated addition at a large n takes minutes to hours): above n = 16 the token
+    count is extrapolated as t(16) (n/16)^e with e = log2(t(16)/t(8)), from two small builds."""
+    raise_it = f"(raise it with --max-tokens or {ENVIRONMENT['tokens']})"
     if size > limits.tokens:  # every family has at least n inputs, each a token
         raise LimitError(
             f"family {name} at n = {size} needs more than {size} tokens, above the limit of {limits.tokens} "
-            f"(raise it with --max-tokens or {ENVIRONMENT['tokens']})"
+            + raise_it
         )
-    _written(_compiled_circuit(FAMILIES[name](size), causal, True, limits), output)
+    if size <= _EXTRAPOLATE_ABOVE:
+        return
+    small, large = _family_tokens(name, _EXTRAPOLATE_ABOVE // 2), _family_tokens(name, _EXTRAPOLATE_ABOVE)
+    exponent = math.log2(large / small)
+    predicted = large * (size / _EXTRAPOLATE_ABOVE) ** exponent
+    if predicted > limits.tokens:
+        raise LimitError(
+            f"family {name} at n = {size} would need about {predicted:.2g} tokens (extrapolated from n = "
+            f"{_EXTRAPOLATE_ABOVE // 2} and {_EXTRAPOLATE_ABOVE}), above the limit of {limits.tokens} "
+            + raise_it
+        )
+
+
+_EXTRAPOLATE_ABOVE = 16
 
 
 @compile_group.command("connectivity")
