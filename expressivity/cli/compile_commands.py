@@ -120,6 +120,9 @@ def compile_family_command(name: str, size: int, output: str, causal: bool, limi
     _written(_compiled_circuit(FAMILIES[name](size), causal, True, limits), output)
 
 
+_EXTRAPOLATE_ABOVE = 16
+
+
 def _family_tokens(name: str, size: int) -> int:
     """Tokens of the compiled family at `size` (inputs, nodes and wire tokens of its literal form)."""
     from circuits.literal_form import literal_form_size
@@ -143,16 +146,14 @@ def _check_family_size(name: str, size: int, limits: Limits) -> None:
         return
     small, large = _family_tokens(name, _EXTRAPOLATE_ABOVE // 2), _family_tokens(name, _EXTRAPOLATE_ABOVE)
     exponent = math.log2(large / small)
-    predicted = large * (size / _EXTRAPOLATE_ABOVE) ** exponent
-    if predicted > limits.tokens:
+    log10_predicted = math.log10(large) + exponent * math.log10(size / _EXTRAPOLATE_ABOVE)  # no overflow
+    if log10_predicted > math.log10(limits.tokens):
+        shown = f"{10**log10_predicted:.2g}" if log10_predicted < 300 else f"10^{log10_predicted:.0f}"
         raise LimitError(
-            f"family {name} at n = {size} would need about {predicted:.2g} tokens (extrapolated from n = "
+            f"family {name} at n = {size} would need about {shown} tokens (extrapolated from n = "
             f"{_EXTRAPOLATE_ABOVE // 2} and {_EXTRAPOLATE_ABOVE}), above the limit of {limits.tokens} "
             + raise_it
         )
-
-
-_EXTRAPOLATE_ABOVE = 16
 
 
 @compile_group.command("connectivity")
