@@ -6,6 +6,8 @@ The compile routes live in `expressivity.compile` (`formula.compile_formula`,
 `iterated.compile_program`, `circuit.compile_circuit`, `connectivity.compile_connectivity`);
 `expressivity.verification.verify` checks a compiled model against the reference stored in it."""
 
+__version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it from here
+
 from expressivity.model import (
     FFN,
     Head,

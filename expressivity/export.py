@@ -20,16 +20,17 @@ each float64 tensor is the rounding of its exact form), so the round trip is alw
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file
+from safetensors.numpy import save as safetensors_bytes
 
 from expressivity import inputs
+from expressivity.files import write_atomic
 from expressivity.model import FFN, Head, Layer, LoopCount, Model, OutputTap, Padding, Stage, Timestep, View
 
 FORMAT = "expressivity-safetensors"
@@ -172,22 +173,15 @@ def export_parts(model: Model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
 
 
 def export(model: Model, directory: str | Path) -> tuple[Path, Path]:
-    """Write `directory/model.safetensors` and `directory/config.json` (created if missing). Both are
-    written to temporary names first and renamed at the end, so a failure leaves no half-written pair."""
+    """Write `directory/model.safetensors` and `directory/config.json` (created if missing). Both files
+    are encoded in memory first and then written with `files.write_atomic` (temporary file, fsync,
+    rename), so a failure leaves no half-written file."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     tensors, config = export_parts(model)
-    weights, settings = directory / WEIGHTS, directory / CONFIG
-    temporary = [directory / f".{WEIGHTS}.tmp", directory / f".{CONFIG}.tmp"]
-    try:
-        save_file(tensors, str(temporary[0]), metadata={"format": FORMAT, "version": str(VERSION)})
-        temporary[1].write_text(json.dumps(config, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary[0], weights)
-        os.replace(temporary[1], settings)
-    finally:
-        for path in temporary:
-            path.unlink(missing_ok=True)
-    return weights, settings
+    weights = safetensors_bytes(tensors, metadata={"format": FORMAT, "version": str(VERSION)})
+    settings = json.dumps(config, indent=1, ensure_ascii=False)
+    return write_atomic(directory / WEIGHTS, weights), write_atomic(directory / CONFIG, settings)
 
 
 class _Reader:

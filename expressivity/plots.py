@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure, SubFigure
 
+from expressivity.files import write_atomic
 from expressivity.precision import PrecisionRow
 from expressivity.trace import Trace
 
@@ -216,23 +216,37 @@ def trace_figure(trace: Trace, step: str | None = None, heads: Sequence[str] | N
     return figure
 
 
-def save_trace_png(
+PICTURE_FORMATS = ("png", "svg", "pdf")
+"""The file suffixes pictures are written with (matplotlib renders each without a GUI backend)."""
+
+
+def picture_format(path: str | os.PathLike, what: str = "picture") -> str:
+    """The matplotlib format named by the suffix of `path`; ValueError (one line) for another suffix."""
+    path = Path(path)
+    kind = path.suffix.lower().removeprefix(".")
+    if kind not in PICTURE_FORMATS:
+        known = ", ".join(f".{k}" for k in PICTURE_FORMATS)
+        raise ValueError(f"cannot write the {what} {path}: unknown suffix {path.suffix!r} (use {known})")
+    return kind
+
+
+def save_figure(figure: Figure, path: str | os.PathLike, what: str = "picture") -> Path:
+    """Write `figure` to `path` in the format its suffix names (.png, .svg or .pdf) atomically
+    (`files.write_atomic`: a temporary file in the same directory, then a rename); return the path."""
+    path = Path(path)
+    kind = picture_format(path, what)
+    return write_atomic(path, lambda stream: figure.savefig(stream, format=kind))
+
+
+def save_trace_picture(
     trace: Trace, path: str | os.PathLike, step: str | None = None, heads: Sequence[str] | None = None
 ) -> Path:
-    """Write `trace_figure` as a PNG to `path` atomically (a temporary file in the same directory, then a
-    rename), and return the path. The directory must exist."""
+    """Write `trace_figure` to `path` as `save_figure` does, and return the path. The directory must
+    exist, and a suffix other than .png, .svg, .pdf is refused before anything is drawn."""
     path = Path(path)
     if not path.parent.is_dir():
         raise ValueError(f"cannot write the trace picture {path}: the directory {path.parent} does not exist")
     if path.is_dir():
         raise ValueError(f"cannot write the trace picture {path}: it is a directory")
-    figure = trace_figure(trace, step, heads)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            figure.savefig(stream, format="png")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    picture_format(path, "trace picture")
+    return save_figure(trace_figure(trace, step, heads), path, "trace picture")

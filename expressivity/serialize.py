@@ -17,15 +17,14 @@ sets. Versions 1 and 2 load as the three-stage form.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from expressivity import inputs
+from expressivity.files import write_atomic
 from expressivity.inputs import InputFormat
 from expressivity.model import (
     FFN,
@@ -144,17 +143,8 @@ def dumps(model: Model) -> str:
 
 
 def save(model: Model, path: str | Path) -> None:
-    """Write `model` to `path` atomically (temporary file, then rename)."""
-    path = Path(path)
-    text = dumps(model)
-    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write `model` to `path` atomically (`files.write_atomic`: temporary file, fsync, rename)."""
+    write_atomic(path, dumps(model))
 
 
 def route_input_format(metadata: dict[str, Any]) -> InputFormat | None:

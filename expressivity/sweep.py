@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -88,7 +89,13 @@ _INSTALLED: list[str] = []
 
 
 def _install(model_text: str) -> None:
-    """Pool initializer: the model text arrives once per process, then chunks refer to it."""
+    """Pool initializer: the model text arrives once per process, then chunks refer to it.
+
+    Ctrl-C reaches every process of the terminal's process group; the calling process handles it (it
+    stops the pool, see `_local`), so a worker ignores SIGINT, and a SIGTERM ends a worker at once
+    (whatever handler it inherited from the calling process)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _INSTALLED[:] = [model_text]
     _simulator(model_text)
 
@@ -137,21 +144,35 @@ def _local(model_text: str, backend: str, merge: _Merge, workers: int, retries: 
             return
         try:
             with ProcessPoolExecutor(workers, initializer=_install, initargs=(model_text,)) as pool:
-                futures = {
-                    pool.submit(_check_installed, backend, index, merge.chunks[index]): index
-                    for index in pending
-                }
-                while futures:
-                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        futures.pop(future)
-                        merge.add(future.result())
-                    for future, index in list(futures.items()):
-                        if not merge.needed(index) and future.cancel():
-                            futures.pop(future)
+                try:
+                    _run_pool(pool, backend, merge, pending)
+                except BaseException:
+                    _stop_workers(pool)
+                    raise
         except BrokenProcessPool:
             if attempt == retries:
                 raise RuntimeError(f"sweep: worker processes died {retries + 1} times; giving up") from None
+
+
+def _run_pool(pool: ProcessPoolExecutor, backend: str, merge: _Merge, pending: list[int]) -> None:
+    futures = {pool.submit(_check_installed, backend, index, merge.chunks[index]): index for index in pending}
+    while futures:
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        for future in done:
+            futures.pop(future)
+            merge.add(future.result())
+        for future, index in list(futures.items()):
+            if not merge.needed(index) and future.cancel():
+                futures.pop(future)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """On an error or an interrupt: drop the queued chunks and end the running ones now, so that leaving
+    the pool does not wait for chunks whose results nobody will read."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def _dask(model_text: str, backend: str, merge: _Merge, scheduler: Any, retries: int) -> None:

@@ -41,8 +41,9 @@ def test_a_bad_program_file_is_one_line_with_its_place(tmp_path):
     bad.write_text("# a comment\nrelation R(x):\n  init Q_a(x) &;\nloops 1; accept true;\n")
     result = invoke("compile", "program", bad, "--alphabet", "ab", "-o", tmp_path / "x.json")
     assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {bad}:3:16: expected a formula"), result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 3 and lines[0].startswith(f"error: {bad}:3:16: expected a formula"), result.stderr
+    assert lines[1:] == ["    init Q_a(x) &;", "  " + " " * 15 + "^"]  # the line, a caret under column 16
     assert not (tmp_path / "x.json").exists()
 
 

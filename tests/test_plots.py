@@ -20,7 +20,7 @@ from expressivity.plots import (
     attention_steps,
     precision_figure,
     residual_figure,
-    save_trace_png,
+    save_trace_picture,
     series_figure,
     tie_set_figure,
     trace_figure,
@@ -53,7 +53,7 @@ def assert_real_picture(path) -> None:
 
 def test_majority_trace_png(tmp_path) -> None:
     trace = run(MAJORITY, "01101")
-    path = save_trace_png(trace, tmp_path / "majority.png")
+    path = save_trace_picture(trace, tmp_path / "majority.png")
     assert path == tmp_path / "majority.png"
     assert_real_picture(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["majority.png"]  # no temporary file left
@@ -63,7 +63,7 @@ def test_c17_trace_png_replaces_an_old_file(tmp_path, c17) -> None:
     trace = c17.run("10110")
     target = tmp_path / "c17.png"
     target.write_bytes(b"old")
-    save_trace_png(trace, target, step="prefix.layer1.attention")
+    save_trace_picture(trace, target, step="prefix.layer1.attention")
     assert_real_picture(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c17.png"]
 
@@ -167,7 +167,7 @@ def test_figures_leave_no_pyplot_state(tmp_path) -> None:
     trace = run(MAJORITY, "10")
     tie_set_figure(trace)
     residual_figure(trace)
-    save_trace_png(trace, tmp_path / "t.png")
+    save_trace_picture(trace, tmp_path / "t.png")
     assert matplotlib.pyplot.get_fignums() == before
 
 
@@ -175,13 +175,13 @@ def test_bad_places_and_names_are_refused(tmp_path) -> None:
     trace = run(MAJORITY, "10")
     missing = tmp_path / "nowhere"
     with pytest.raises(ValueError, match=f"the directory {missing} does not exist"):
-        save_trace_png(trace, missing / "t.png")
+        save_trace_picture(trace, missing / "t.png")
     with pytest.raises(ValueError, match="it is a directory"):
-        save_trace_png(trace, tmp_path)
+        save_trace_picture(trace, tmp_path)
     with pytest.raises(ValueError, match=r"no attention step named 'x'; the attention steps are \["):
         tie_set_figure(trace, "x")
     with pytest.raises(ValueError, match=r"has no head 'nope'; its heads are \['count'\]"):
-        save_trace_png(trace, tmp_path / "t.png", heads=["nope"])
+        save_trace_picture(trace, tmp_path / "t.png", heads=["nope"])
     with pytest.raises(ValueError, match="has no coordinate 'zz'"):
         residual_figure(trace, labels=["zz"])
     with pytest.raises(ValueError, match="no step named 'later'"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from expressivity import serialize
-from expressivity.cli.base import main, one_line_errors
+from expressivity.cli.base import checked_run, limit_options, main, one_line_errors
+from expressivity.limits import Limits, largest_length
 
 
 @main.command("export")
@@ -45,8 +46,15 @@ def export_command(model_file: str, directory: str) -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the test words.")
 @click.option("--threads", type=int, default=1, show_default=True, help="torch CPU threads.")
-@click.option("-o", "--output", "plot", type=click.Path(dir_okay=False), help="Write the beta-n plot (PNG).")
+@click.option(
+    "-o",
+    "--output",
+    "plot",
+    type=click.Path(dir_okay=False),
+    help="Write the beta-n plot (.png, .svg or .pdf).",
+)
 @one_line_errors
+@limit_options
 def softmax_command(
     model_file: str,
     max_n: int,
@@ -57,6 +65,7 @@ def softmax_command(
     seed: int,
     threads: int,
     plot: str | None,
+    limits: Limits,
 ) -> None:
     """For n = min-n .. max-n, the smallest inverse temperature beta at which softmax attention makes every
     decision of the exact AHAT run of MODEL (same outputs, tie-set means within --bound), and a power-law
@@ -66,12 +75,16 @@ def softmax_command(
     """
     import torch
 
+    from expressivity.plots import picture_format, save_figure
     from expressivity.softmax import bridge, bridge_figure
 
+    if plot:
+        picture_format(plot, "beta-n plot")  # before the sweep: an unknown suffix costs nothing
     torch.set_num_threads(threads)
     model = serialize.load(model_file)
+    checked_run(model, largest_length(model, max_n), "float64", limits)
     result = bridge(model, max_n, min_n, words, bound, seed, norm_floor)
     click.echo(result.table())
     if plot:
-        bridge_figure(result).savefig(plot)
+        save_figure(bridge_figure(result), plot, "beta-n plot")
         click.echo(f"wrote {plot}")

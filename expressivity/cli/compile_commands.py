@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
+from circuits import Circuit
 from circuits.families import FAMILIES
 from expressivity import serialize
-from expressivity.cli.base import main, one_line_errors
-from expressivity.model import Model
+from expressivity.cli.base import SourceSyntaxError, layers_text, limit_options, main, one_line_errors
+from expressivity.limits import ENVIRONMENT, LimitError, Limits, check, estimate
+from expressivity.model import Model, ModelError
 
 OUTPUT = click.option(
     "-o",
@@ -25,12 +29,30 @@ CAUSAL = click.option(
 def _written(model: Model, output: str) -> None:
     serialize.save(model, output)
     heads = sum(len(layer.heads) for _, layers in model.sections() for layer in layers)
-    layers = f"{len(model.prefix)}+{len(model.block)}x r(n)+{len(model.suffix)}"
     click.echo(
-        f"wrote {output}: {model.name}, layers {layers}, {heads} heads, width {model.width}, "
+        f"wrote {output}: {model.name}, layers {layers_text(model)}, {heads} heads, width {model.width}, "
         f"{model.parameter_count()} parameters, padding t(n) = {model.padding.describe()}, "
         f"r(n) = {model.loops.describe()}"
     )
+
+
+def _compiled_circuit(circuit: Circuit, causal: bool, self_check: bool, limits: Limits) -> Model:
+    """compile_circuit within `limits` (tokens refused before anything is built); with `self_check`,
+    the all-zero and all-one inputs run exactly, within the limits too, and must match the circuit."""
+    from circuits import evaluate
+    from expressivity.compile.circuit import compile_circuit
+
+    compiled = compile_circuit(circuit, causal=causal, check=False, max_tokens=limits.tokens)
+    if self_check:
+        check(estimate(compiled.model, len(circuit.inputs)), limits)
+        for bit in (0, 1):
+            bits = [bit] * len(circuit.inputs)
+            got, want = compiled.run(bits), evaluate(circuit, bits)
+            if got != want:
+                raise ModelError(
+                    f"compiled {circuit.name!r} disagrees with the circuit on {bits}: {got} != {want}"
+                )
+    return compiled.model
 
 
 @main.group("compile")
@@ -53,7 +75,12 @@ def compile_formula_command(sentence: str, alphabet: str, output: str, causal: b
     Example: expressivity compile formula 'M x. Q_1(x)' --alphabet 01 -o majority.json
     """
     from expressivity.compile.formula import compile_formula
+    from expressivity.logic import FormulaSyntaxError, parse
 
+    try:
+        parse(sentence)
+    except FormulaSyntaxError as err:
+        raise SourceSyntaxError("formula", err) from None
     _written(compile_formula(sentence, alphabet, causal=causal), output)
 
 
@@ -63,7 +90,8 @@ def compile_formula_command(sentence: str, alphabet: str, output: str, causal: b
 @CAUSAL
 @click.option("--no-check", is_flag=True, help="Skip the self-check runs (two exact runs; slow on c6288).")
 @one_line_errors
-def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: bool) -> None:
+@limit_options
+def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: bool, limits: Limits) -> None:
     """Compile a netlist (.bench, .blif, .aag, .aig, .th) into a per-circuit (non-uniform) evaluator:
     one model for this circuit's input length, one loop iteration per level of the circuit.
 
@@ -71,9 +99,8 @@ def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: b
     expressivity run c17.json --input 10110)
     """
     from circuits.io import read_circuit
-    from expressivity.compile.circuit import compile_circuit
 
-    _written(compile_circuit(read_circuit(netlist), causal=causal, check=not no_check).model, output)
+    _written(_compiled_circuit(read_circuit(netlist), causal, not no_check, limits), output)
 
 
 @compile_group.command("family")
@@ -82,15 +109,51 @@ def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: b
 @OUTPUT
 @CAUSAL
 @one_line_errors
-def compile_family_command(name: str, size: int, output: str, causal: bool) -> None:
+@limit_options
+def compile_family_command(name: str, size: int, output: str, causal: bool, limits: Limits) -> None:
     """Compile the circuit family NAME at size n (circuits.families): a per-circuit evaluator for that
     one n (a separate model per n; for one model for every n, see `compile program`).
 
     Example: expressivity compile family parity --n 8 -o parity8.json
     """
-    from expressivity.compile.circuit import compile_circuit
+    _check_family_size(name, size, limits)
+    _written(_compiled_circuit(FAMILIES[name](size), causal, True, limits), output)
 
-    _written(compile_circuit(FAMILIES[name](size), causal=causal).model, output)
+
+_EXTRAPOLATE_ABOVE = 16
+
+
+def _family_tokens(name: str, size: int) -> int:
+    """Tokens of the compiled family at `size` (inputs, nodes and wire tokens of its literal form)."""
+    from circuits.literal_form import literal_form_size
+
+    circuit = FAMILIES[name](size)
+    counted = literal_form_size(circuit)
+    return len(circuit.inputs) + counted.nodes + counted.literals
+
+
+def _check_family_size(name: str, size: int, limits: Limits) -> None:
+    """Refuse a family whose model would pass --max-tokens BEFORE building its circuit (building
+    reachability or iterated addition at a large n takes minutes to hours): above n = 16 the token
+    count is extrapolated as t(16) (n/16)^e with e = log2(t(16)/t(8)), from two small builds."""
+    raise_it = f"(raise it with --max-tokens or {ENVIRONMENT['tokens']})"
+    if size > limits.tokens:  # every family has at least n inputs, each a token
+        raise LimitError(
+            f"family {name} at n = {size} needs more than {size} tokens, above the limit of {limits.tokens} "
+            + raise_it
+        )
+    if size <= _EXTRAPOLATE_ABOVE:
+        return
+    small, large = _family_tokens(name, _EXTRAPOLATE_ABOVE // 2), _family_tokens(name, _EXTRAPOLATE_ABOVE)
+    exponent = math.log2(large / small)
+    log10_predicted = math.log10(large) + exponent * math.log10(size / _EXTRAPOLATE_ABOVE)  # no overflow
+    if log10_predicted > math.log10(limits.tokens):
+        shown = f"{10**log10_predicted:.2g}" if log10_predicted < 300 else f"10^{log10_predicted:.0f}"
+        raise LimitError(
+            f"family {name} at n = {size} would need about {shown} tokens (extrapolated from n = "
+            f"{_EXTRAPOLATE_ABOVE // 2} and {_EXTRAPOLATE_ABOVE}), above the limit of {limits.tokens} "
+            + raise_it
+        )
 
 
 @compile_group.command("connectivity")
@@ -139,5 +202,5 @@ def compile_program_command(program_file: str, alphabet: str | None, output: str
     try:
         program = parse_program(text)
     except FormulaSyntaxError as err:
-        raise ValueError(f"{program_file}:{err.line}:{err.col}: {err.message}") from None
+        raise SourceSyntaxError(program_file, err) from None
     _written(compile_program(program, alphabet, causal=causal), output)

@@ -8,8 +8,9 @@ import math
 import click
 
 from expressivity import serialize
-from expressivity.backends import get_backend
-from expressivity.cli.base import BACKEND, main, one_line_errors
+from expressivity.backends import MAX_FIXED_BITS, get_backend
+from expressivity.cli.base import BACKEND, checked_run, layers_text, limit_options, main, one_line_errors
+from expressivity.limits import Limits, estimate, format_bytes, largest_length
 from expressivity.model import Model
 from expressivity.simulator import Simulator
 
@@ -48,6 +49,7 @@ def size_report(model: Model, lengths: list[int]) -> dict:
                 "loops": _iterations(model, n),
                 "stage_loops": {stage.name: stage.loops(model.size(n)) for stage in model.stages},
                 "layers_run": model.layer_count(n),
+                "memory_estimate_exact": estimate(model, n, "exact").memory,
             }
             for n in lengths
         ],
@@ -93,12 +95,9 @@ def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_
     if as_json:
         click.echo(json.dumps(report))
         return
-    layers = report["layers"]
     click.echo(f"{model.name}  (route {report['route']}, alphabet {report['alphabet']})")
-    if model.is_three_stage and not model.timestep_labels:
-        sections = f"{layers['prefix']} prefix + {layers['block']} block x r(n) + {layers['suffix']} suffix"
-        click.echo(f"  layers      {sections}")
-    else:
+    click.echo(f"  layers      {layers_text(model)}")
+    if not model.is_three_stage or model.timestep_labels:
         click.echo(f"  stages      {len(model.stages)} (timestep cells: {len(model.timestep_labels)})")
         for stage in report["stages"]:
             click.echo(f"    {_stage_line(stage)}")
@@ -108,9 +107,12 @@ def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_
     click.echo(f"  padding     t(n) = {report['padding']}")
     if report["loops"] is not None:
         click.echo(f"  loops       r(n) = {report['loops']}")
-    click.echo(f"  {'n':>6} {'positions N':>12} {'loops':>6} {'layers run':>11}")
+    click.echo(f"  {'n':>6} {'positions N':>12} {'loops':>6} {'layers run':>11}  memory (exact, estimated)")
     for run in report["runs"]:
-        click.echo(f"  {run['n']:>6} {run['positions']:>12} {run['loops']:>6} {run['layers_run']:>11}")
+        memory = format_bytes(run["memory_estimate_exact"])
+        click.echo(
+            f"  {run['n']:>6} {run['positions']:>12} {run['loops']:>6} {run['layers_run']:>11}  {memory}"
+        )
     if labels:
         click.echo("  residual: " + ", ".join(model.labels))
 
@@ -118,23 +120,41 @@ def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_
 @main.command("trace")
 @click.argument("model_file", metavar="MODEL")
 @click.option("--input", "word", required=True, help="The input word.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Picture to write; its suffix picks the format: .png, .svg or .pdf.",
+)
 @click.option("--step", default=None, help="Attention step to draw, e.g. 'block[0].layer1.attention'.")
 @click.option("--head", "heads", multiple=True, help="Heads to draw (repeatable; default: all of the step).")
 @BACKEND
 @one_line_errors
+@limit_options
 def trace_command(
-    model_file: str, word: str, output: str, step: str | None, heads: tuple[str, ...], backend: str
+    model_file: str,
+    word: str,
+    output: str,
+    step: str | None,
+    heads: tuple[str, ...],
+    backend: str,
+    limits: Limits,
 ) -> None:
-    """Run MODEL on one word and draw the tie sets of an attention step and the residual stream by label.
+    """Run MODEL on one word and draw the tie sets of an attention step and the residual stream by label
+    (PNG, SVG or PDF, from the suffix of -o). Every step's residual is kept for the picture, so the
+    memory estimate grows with the layers run.
 
     Example: expressivity trace majority.json --input 11010 -o trace.png
     """
-    from expressivity.plots import save_trace_png
+    from expressivity.plots import picture_format, save_trace_picture
 
+    picture_format(output, "trace picture")  # before the run: an unknown suffix costs nothing
     get_backend(backend)
-    trace = Simulator(serialize.load(model_file)).run(word, backend)
-    path = save_trace_png(trace, output, step=step, heads=list(heads) or None)
+    model = serialize.load(model_file)
+    engine, _ = checked_run(model, len(word), backend, limits, record=True)
+    trace = Simulator(model).run(word, engine)
+    path = save_trace_picture(trace, output, step=step, heads=list(heads) or None)
     click.echo(f"wrote {path} ({trace.positions} positions, {len(trace.ties)} attention heads run)")
 
 
@@ -145,18 +165,30 @@ def trace_command(
 @click.option(
     "--samples", default=8, show_default=True, help="Random inputs per size (worst cases are added)."
 )
-@click.option("--max-bits", default=96, show_default=True, help="Largest p0 searched for.")
+@click.option(
+    "--max-bits",
+    default=96,
+    show_default=True,
+    type=click.IntRange(2, MAX_FIXED_BITS // 2),
+    help="Largest p0 searched for (runs go up to fixed:2p).",
+)
 @one_line_errors
-def precision_command(model_file: str, min_n: int, max_n: int, samples: int, max_bits: int) -> None:
+@limit_options
+def precision_command(
+    model_file: str, min_n: int, max_n: int, samples: int, max_bits: int, limits: Limits
+) -> None:
     """p0 per input size: the least p such that fixed:p' gives every tie set and every output of the
     exact run for p' = p .. p + 16 and p' = 2p, on random inputs plus the route's worst cases; beside
     c log2 N with the fitted c.
 
     Example: expressivity precision majority.json --max-n 12
     """
-    from expressivity.precision import audit_words, fitted_constant, precision_table
+    from expressivity.precision import WINDOW, audit_words, fitted_constant, precision_table
 
     model = serialize.load(model_file)
+    longest = largest_length(model, max_n)
+    for backend in ("exact", f"fixed:{max(2 * max_bits, max_bits + WINDOW)}"):
+        checked_run(model, longest, backend, limits)
     rows = precision_table(
         model, lambda n: audit_words(model, n, samples, seed=n), range(min_n, max_n + 1), max_bits=max_bits
     )

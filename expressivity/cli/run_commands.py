@@ -10,7 +10,8 @@ from tqdm import tqdm
 
 from expressivity import serialize
 from expressivity.backends import get_backend
-from expressivity.cli.base import BACKEND, main, one_line_errors
+from expressivity.cli.base import BACKEND, checked_run, limit_options, main, one_line_errors, progress
+from expressivity.limits import Limits, largest_length
 from expressivity.simulator import Simulator
 from expressivity.verification import verify
 
@@ -23,7 +24,8 @@ from expressivity.verification import verify
 @BACKEND
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @one_line_errors
-def run_command(model_file: str, word: str, backend: str, as_json: bool) -> None:
+@limit_options
+def run_command(model_file: str, word: str, backend: str, as_json: bool, limits: Limits) -> None:
     """Run MODEL (a model JSON file) on one input and print accept/reject, or the output bits by name.
 
     Examples: expressivity run majority.json --input 11010 --backend fixed:24
@@ -31,7 +33,8 @@ def run_command(model_file: str, word: str, backend: str, as_json: bool) -> None
     """
     get_backend(backend)
     model = serialize.load(model_file)
-    trace = Simulator(model).run(word, backend)
+    engine, _ = checked_run(model, len(word), backend, limits)
+    trace = Simulator(model).run(word, engine, record=False)
     if as_json:
         click.echo(json.dumps(trace.summary()))
         return
@@ -58,8 +61,16 @@ def run_command(model_file: str, word: str, backend: str, as_json: bool) -> None
 )
 @click.option("--scheduler", default=None, help="Address of a Dask scheduler to run the chunks on instead.")
 @one_line_errors
+@limit_options
 def verify_command(
-    model_file: str, samples: int, max_n: int, seed: int, backend: str, workers: int, scheduler: str | None
+    model_file: str,
+    samples: int,
+    max_n: int,
+    seed: int,
+    backend: str,
+    workers: int,
+    scheduler: str | None,
+    limits: Limits,
 ) -> None:
     """Compare MODEL with the reference stored in it (the formula's model checker, the circuit's
     evaluator, or networkx reachability) on random inputs. Exit 0 if all agree, 1 and the first
@@ -72,20 +83,23 @@ def verify_command(
     """
     get_backend(backend)
     model = serialize.load(model_file)
+    checked_run(model, largest_length(model, max_n), backend, limits)
 
-    def progress(stream):
-        return tqdm(
-            stream, total=samples, desc=f"verify {model.name}", unit="input", file=sys.stderr, leave=False
-        )
+    def bar(stream):
+        return progress(stream, total=samples, desc=f"verify {model.name}", unit="input", leave=False)
 
     if workers > 1 or scheduler:
         engine = f"dask at {scheduler}" if scheduler else f"{workers} processes"
         with tqdm(
-            total=samples, desc=f"verify {model.name} ({engine})", unit="input", file=sys.stderr
-        ) as bar:
-            report = verify(model, samples, max_n, seed, backend, None, workers, scheduler, bar.update)
+            total=samples,
+            desc=f"verify {model.name} ({engine})",
+            unit="input",
+            file=sys.stderr,
+            disable=not sys.stderr.isatty(),
+        ) as chunks:
+            report = verify(model, samples, max_n, seed, backend, None, workers, scheduler, chunks.update)
     else:
-        report = verify(model, samples, max_n, seed, backend, progress)
+        report = verify(model, samples, max_n, seed, backend, bar)
     if report.ok:
         click.echo(f"verified on {report.checked} inputs ({model.name}, {report.route}, {backend})")
         return
