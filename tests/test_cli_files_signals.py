@@ -193,7 +193,7 @@ def test_sigint_stops_a_long_exact_run_with_130(tmp_path):
     path = tmp_path / "long.json"
     assert invoke("compile", "circuit", C17, "-o", path).exit_code == 0
     data = json.loads(path.read_text())
-    data["loops"]["value"] = 30000
+    data["stages"][1]["loops"]["value"] = 30000  # the block stage
     path.write_text(json.dumps(data))
     script = "from expressivity.cli import main\nprint('ready', flush=True)\nmain()"
     child = _child(script, "run", str(path), "--input", "10110")

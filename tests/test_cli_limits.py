@@ -4,6 +4,7 @@ their environment variables), the bounds of `fixed:P`, and out-of-memory as one 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +16,7 @@ from expressivity.backends import MAX_FIXED_BITS, get_backend
 from expressivity.cli import main
 from expressivity.compile.connectivity import compile_connectivity
 from expressivity.examples import majority_model
+from expressivity.model import LoopCount
 from expressivity.simulator import Simulator
 
 
@@ -43,17 +45,10 @@ def majority_file(tmp_path_factory):
 def looped_file(tmp_path_factory):
     """The hand-built majority model with a one-layer block whose loop count comes from the file."""
     path = tmp_path_factory.mktemp("limits") / "looped.json"
-    data = json.loads(json.dumps(_as_dict(majority_model())))
-    data["block"], data["prefix"] = data["prefix"], []
-    data["loops"] = {"value": 2**63, "coefficient": 0, "power": 0, "fixed": True}
-    path.write_text(json.dumps(data), encoding="utf-8")
+    model = majority_model()
+    looped = replace(model, prefix=(), block=model.prefix, loops=LoopCount(value=2**63, fixed=True))
+    save(looped, path)
     return path
-
-
-def _as_dict(model):
-    from expressivity.serialize import model_to_dict
-
-    return model_to_dict(model)
 
 
 def test_a_word_of_100000_letters_is_refused_before_running(tmp_path, monkeypatch):
