@@ -282,7 +282,7 @@ class _Batch:
 
     def record(self, step: Step, h: Any) -> None:
         if self.block is None:
-            self.traces[0].steps.append(replace(step, residual=h))
+            self.traces[0].steps.append(replace(step, residual=self.backend.snapshot(h)))
             return
         for b, trace in enumerate(self.traces):
             rows = np.arange(b * self.block, (b + 1) * self.block)

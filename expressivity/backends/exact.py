@@ -31,6 +31,7 @@ from math import lcm
 import numpy as np
 
 from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets, visible_rows
+from expressivity.numbers.column_array import ColumnArray
 from expressivity.numbers.radical_array import (
     NestedRadicalError,
     RadicalArray,
@@ -54,21 +55,26 @@ class ExactBackend:
     batched = True  # `Simulator.run_batch` stacks words into one pass (`attend`'s block)
 
     def __init__(self) -> None:
-        # norm group columns -> (the group's cells, their normalisation); a group whose cells did not
-        # change since it was last read (ids, hashes, flags) is not normalised again.
-        self._normalised: dict[tuple[tuple[int, ...], bool], tuple[RadicalArray, RadicalArray]] = {}
+        # norm group columns -> (the residual columns read, the group's cells, their normalisation); a
+        # group whose columns are the same objects as when it was last read (ids, hashes, flags), or
+        # equal to them, is not normalised again.
+        self._normalised: dict[
+            tuple[tuple[int, ...], bool], tuple[tuple[RadicalArray, ...], RadicalArray, RadicalArray]
+        ] = {}
         # the last tie sets found, with their queries, keys, mask and block (newest first)
         self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
 
-    def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> RadicalArray:
-        return RadicalArray.from_fractions(rows)
+    def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> ColumnArray:
+        return ColumnArray.split(RadicalArray.from_fractions(rows))
 
-    def embed(self, table: RadicalArray, tokens: np.ndarray) -> RadicalArray:
+    def embed(self, table: ColumnArray, tokens: np.ndarray) -> ColumnArray:
+        """The residual, stored column by column (`ColumnArray`): a sublayer touches only the columns
+        it reads and writes."""
         return table.take_rows(tokens)
 
     def view(
         self,
-        h: RadicalArray,
+        h: ColumnArray,
         groups: Sequence[np.ndarray],
         centre: bool,
         block: int | None = None,
@@ -78,11 +84,16 @@ class ExactBackend:
         the row: word first_word + row // block, position row % block."""
         parts = []
         for k, columns in enumerate(groups):
-            cells = h.take_cols(columns)
+            read = tuple(h.columns[c] for c in columns)
             key = (tuple(columns.tolist()), centre)
             cached = self._normalised.get(key)
-            if cached is not None and cached[0].same_as(cells):
-                parts.append(cached[1])
+            if cached is not None and all(a is b for a, b in zip(cached[0], read, strict=True)):
+                parts.append(cached[2])
+                continue
+            cells = h.take(columns)
+            if cached is not None and cached[1].same_as(cells):
+                self._normalised[key] = (read, cells, cached[2])
+                parts.append(cached[2])
                 continue
             try:
                 normalised = cells.normalise(centre=centre)
@@ -93,7 +104,7 @@ class ExactBackend:
                     else f"word {first_word + err.row // block}: position {err.row % block}"
                 )
                 raise SimulationError(f"norm group {k}: {where}: {err}") from None
-            self._normalised[key] = (cells, normalised)
+            self._normalised[key] = (read, cells, normalised)
             parts.append(normalised)
         return parts[0] if len(parts) == 1 else RadicalArray.concat_cols(parts)
 
@@ -104,11 +115,8 @@ class ExactBackend:
     def relu(self, x: RadicalArray) -> RadicalArray:
         return x.where_rows_cols(x.sign() > 0)
 
-    def scatter_add(self, h: RadicalArray, columns: np.ndarray, delta: RadicalArray) -> RadicalArray:
-        width = h.shape[1]
-        num = np.zeros((delta.slots, delta.shape[0], width), dtype=delta.num.dtype)
-        num[:, :, columns] = delta.num
-        return h + RadicalArray(num, delta.rad.copy(), delta.den.copy(), canonical=True)
+    def scatter_add(self, h: ColumnArray, columns: np.ndarray, delta: RadicalArray) -> ColumnArray:
+        return h.add_to_columns(columns, delta)
 
     def attend(
         self,
@@ -146,26 +154,37 @@ class ExactBackend:
                 return ties
         return None
 
-    def take_rows(self, h: RadicalArray, rows: np.ndarray) -> RadicalArray:
+    def take_rows(self, h: ColumnArray, rows: np.ndarray) -> RadicalArray:
         """The given rows (a word's part of a batched run)."""
-        return h.take_rows(rows)
+        return h.take_rows(rows).whole()
 
-    def column(self, h: RadicalArray, c: int) -> list[SqrtNumber]:
-        return [h.entry(i, c) for i in range(h.shape[0])]
+    def snapshot(self, h: ColumnArray) -> RadicalArray:
+        """The residual as one `RadicalArray` (what a trace records)."""
+        return h.whole()
 
-    def column_is_zero(self, h: RadicalArray, c: int) -> np.ndarray:
-        return h.take_cols([c]).is_zero()[:, 0]
+    def column(self, h: ColumnArray | RadicalArray, c: int) -> list[SqrtNumber]:
+        cells = _column(h, c)
+        return [cells.entry(i, 0) for i in range(cells.shape[0])]
 
-    def exceeds_half(self, h: RadicalArray, i: int, c: int) -> bool:
-        return (h.entry(i, c) - Fraction(1, 2)).sign() > 0
+    def column_is_zero(self, h: ColumnArray | RadicalArray, c: int) -> np.ndarray:
+        return _column(h, c).is_zero()[:, 0]
 
-    def readout(self, h: RadicalArray, i: int, unembedding: CompiledMatrix) -> tuple[int, list[SqrtNumber]]:
-        scores = h.take_rows([i]).matmul(unembedding.num, unembedding.den).to_scalars()[0]
+    def exceeds_half(self, h: ColumnArray, i: int, c: int) -> bool:
+        return (_column(h, c).entry(i, 0) - Fraction(1, 2)).sign() > 0
+
+    def readout(self, h: ColumnArray, i: int, unembedding: CompiledMatrix) -> tuple[int, list[SqrtNumber]]:
+        row = h.take_rows(np.array([i])).whole()
+        scores = row.matmul(unembedding.num, unembedding.den).to_scalars()[0]
         best = 0
         for s in range(1, len(scores)):
             if scores[s] > scores[best]:
                 best = s
         return best, scores
+
+
+def _column(h: ColumnArray | RadicalArray, c: int) -> RadicalArray:
+    """Column c of a live residual (`ColumnArray`) or of a recorded one (`RadicalArray`)."""
+    return h.columns[c] if isinstance(h, ColumnArray) else h.take_cols([c])
 
 
 def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:
