@@ -201,13 +201,17 @@ class RadicalArray:
 
     @classmethod
     def from_fractions(cls, rows: Sequence[Sequence[Fraction | int]]) -> RadicalArray:
-        rows = [[x if type(x) is Fraction else Fraction(x) for x in row] for row in rows]
-        dens = [lcm(1, *(x.denominator for x in row if x)) for row in rows]
-        num = np.array(
-            [[x.numerator * (d // x.denominator) for x in row] for row, d in zip(rows, dens, strict=True)],
-            dtype=object,
-        ).reshape(len(rows), len(rows[0]) if rows else 0)
-        return cls.from_integers(num, np.array(dens, dtype=object))
+        """Rows of rationals (Fractions or ints); only the non-zero entries are visited twice."""
+        width = len(rows[0]) if rows else 0
+        num = np.zeros((len(rows), width), dtype=object)
+        dens = np.ones(len(rows), dtype=object)
+        for i, row in enumerate(rows):
+            entries = [(c, Fraction(x)) for c, x in enumerate(row) if x]
+            d = lcm(1, *(x.denominator for _, x in entries))
+            for c, x in entries:
+                num[i, c] = x.numerator * (d // x.denominator)
+            dens[i] = d
+        return cls.from_integers(num, dens)
 
     @classmethod
     def zeros(cls, rows: int, cols: int) -> RadicalArray:
@@ -352,15 +356,30 @@ class RadicalArray:
 
     # -- arithmetic ---------------------------------------------------------------------------------
     def _rescaled(self, new_den: np.ndarray) -> np.ndarray:
-        factor = new_den // self.den
+        """The numerators over new_den (a multiple of every row's denominator; int64 or objects)."""
+        small = self.small_den() if new_den.dtype == np.int64 else None
+        factor = new_den // (self.den if small is None else small)
         if np.all(factor == 1):
             return self.num
         return times(self.num, factor[None, :, None])
 
+    def _common_den(self, other_den: RadicalArray | int) -> np.ndarray:
+        """lcm of the row denominators with other's (an array's or one integer), int64 when bounded."""
+        mine = self.small_den()
+        if isinstance(other_den, RadicalArray):
+            theirs = other_den.small_den()
+        else:
+            theirs = np.int64(other_den) if abs(int(other_den)) < _INT_LIMIT else None
+        if mine is not None and theirs is not None and _bound(mine) * _bound(theirs) < _INT_LIMIT:
+            if isinstance(other_den, RadicalArray) and (mine is theirs or np.array_equal(mine, theirs)):
+                return mine
+            return np.lcm(mine, theirs)
+        return np.lcm(self.den, other_den.den if isinstance(other_den, RadicalArray) else int(other_den))
+
     def __add__(self, other: RadicalArray) -> RadicalArray:
         if self.shape != other.shape:
             raise ValueError(f"shape mismatch {self.shape} + {other.shape}")
-        den = np.lcm(self.den, other.den)
+        den = self._common_den(other)
         a, b = self._rescaled(den), other._rescaled(den)
         if self.slots == other.slots and np.array_equal(self.rad, other.rad):
             return RadicalArray(plus(a, b), self.rad.copy(), den)
@@ -448,13 +467,16 @@ class RadicalArray:
         `weights_max` = max|W_num| when known). Numerators stay int64 where the bound allows."""
         w_t = np.asarray(weights_num).T
         num = np.stack([int_matmul(self.num[t], w_t, False, weights_max) for t in range(self.slots)])
+        small = self.small_den()
+        if small is not None and _bound(small) * int(weights_den) < _INT_LIMIT:
+            return RadicalArray(num, self.rad.copy(), small * int(weights_den))
         return RadicalArray(num, self.rad.copy(), self.den * int(weights_den))
 
     def add_row_vector(self, bias_num: np.ndarray, bias_den: int) -> RadicalArray:
         """x + b for a rational vector b = bias_num / bias_den added to every row."""
-        den = np.lcm(self.den, int(bias_den))
+        den = self._common_den(int(bias_den))
         num = self._rescaled(den)
-        term = times((den // int(bias_den))[:, None], _objects(np.asarray(bias_num))[None, :])
+        term = times((den // int(bias_den))[:, None], np.asarray(bias_num)[None, :])
         num = np.concatenate([plus(num[:1], term[None]), num[1:]])
         return RadicalArray(num, self.rad.copy(), den)
 
@@ -598,7 +620,7 @@ class RadicalArray:
                 ratio = self.num[t].astype(np.float64) / small.astype(np.float64)[:, None]
             else:
                 ratio = _ratios(_objects(self.num[t]), self.den[:, None]).astype(np.float64)
-            root = _roots(self.rad[t]).astype(np.float64)[:, None]
+            root = np.ones((rows, 1)) if t == 0 else _roots(self.rad[t]).astype(np.float64)[:, None]
             with np.errstate(invalid="ignore", over="ignore"):
                 term = np.where(nonzero, ratio * root, 0.0)
                 value += term
