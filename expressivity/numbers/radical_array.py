@@ -171,18 +171,20 @@ def _gcd_reduce(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     return np.gcd.reduce(values, axis=axis) if values.size else values
 
 
+_UNKNOWN = np.empty(0, dtype=np.int64)  # `RadicalArray._small` before it is checked
+
+
 class RadicalArray:
     """An (R, C) array of exact square-root-field elements, canonical by construction (see module)."""
 
-    __slots__ = ("_small", "den", "num", "rad")
+    __slots__ = ("_den", "_small", "num", "rad")
 
     def __init__(self, num: np.ndarray, rad: np.ndarray, den: np.ndarray, canonical: bool = False):
         self.rad = _objects(rad)
-        self._small: tuple[np.ndarray, np.ndarray | None] | None = None
         if isinstance(den, np.ndarray) and den.dtype == np.int64:
             self._set_den(den)
         else:
-            self.den = _objects(den)
+            self.den = den
         if canonical:
             self.num = num if num.dtype in (object, np.int64) else _objects(num)
         else:
@@ -206,7 +208,7 @@ class RadicalArray:
         num = np.zeros((len(rows), width), dtype=object)
         dens = np.ones(len(rows), dtype=object)
         for i, row in enumerate(rows):
-            entries = [(c, Fraction(x)) for c, x in enumerate(row) if x]
+            entries = [(c, x if type(x) is Fraction else Fraction(x)) for c, x in enumerate(row) if x]
             d = lcm(1, *(x.denominator for _, x in entries))
             for c, x in entries:
                 num[i, c] = x.numerator * (d // x.denominator)
@@ -238,17 +240,33 @@ class RadicalArray:
                     num[slot_of[r], i, c] = q.numerator * (d // q.denominator)
         return cls(num, rad, den)
 
+    # The row denominators are kept in one or both of two forms: `_den`, Python ints (object array),
+    # and `_small`, int64 when every one is below 2^62 (None when not, _UNKNOWN until checked). The
+    # fast paths use `_small`; `den` builds the Python-int form on first use. Neither is changed in
+    # place.
+    @property
+    def den(self) -> np.ndarray:
+        if self._den is None:
+            self._den = self._small.astype(object)
+        return self._den
+
+    @den.setter
+    def den(self, value: np.ndarray) -> None:
+        self._den = _objects(np.asarray(value))
+        self._small = _UNKNOWN
+
     def _set_den(self, den: np.ndarray) -> None:
-        """Set the denominators from an int64 array, keeping it as the cached int64 form."""
-        self.den = den.astype(object)
-        self._small = (self.den, den if _bound(den) < _INT_LIMIT else None)
+        """Set the denominators from an int64 array."""
+        if _bound(den) < _INT_LIMIT:
+            self._den, self._small = None, den
+        else:
+            self._den, self._small = den.astype(object), None
 
     def small_den(self) -> np.ndarray | None:
-        """The denominators as int64 when every one is below 2^62, else None; cached (the cache is
-        tied to the identity of `den`, which is never changed in place)."""
-        if self._small is None or self._small[0] is not self.den:
-            self._small = (self.den, _as_int64(self.den))
-        return self._small[1]
+        """The denominators as int64 when every one is below 2^62, else None."""
+        if self._small is _UNKNOWN:
+            self._small = _as_int64(self._den)
+        return self._small
 
     # -- shape and access ---------------------------------------------------------------------------
     @property
@@ -337,8 +355,11 @@ class RadicalArray:
             rows = np.nonzero(small > 1)[0]  # a row with denominator 1 is reduced
             if rows.size == 0:
                 return
-            g = np.gcd(_gcd_reduce(self.num[:, rows], axis=(0, 2)), small[rows])
-            if np.any(g != 1):
+            part = self.num if rows.size == small.size else self.num[:, rows]
+            g = np.gcd(_gcd_reduce(part, axis=(0, 2)), small[rows])
+            common = g > 1
+            if common.any():
+                rows, g = rows[common], g[common]
                 self.num = self.num.copy()
                 self.num[:, rows] //= g[None, :, None]
                 den = small.copy()
@@ -655,7 +676,14 @@ class RadicalArray:
         )
 
     def rows_equal(self, other: RadicalArray) -> np.ndarray:
-        """Exact per-row equality of two arrays of the same shape."""
+        """Exact per-row equality of two arrays of the same shape (for rational int64 arrays, by
+        cross-multiplying: a / d == b / e iff a e == b d)."""
+        mine, theirs = self.small_den(), other.small_den()
+        rational = self.slots == other.slots == 1 and self.num.dtype == other.num.dtype == np.int64
+        small = rational and mine is not None and theirs is not None and self.shape == other.shape
+        if small and max(_bound(self.num) * _bound(theirs), _bound(other.num) * _bound(mine)) < _INT_LIMIT:
+            cross = self.num[0] * theirs[:, None] == other.num[0] * mine[:, None]
+            return np.all(cross, axis=1)
         return np.all((self - other).is_zero(), axis=1)
 
     def __repr__(self) -> str:
