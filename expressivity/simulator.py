@@ -63,7 +63,7 @@ class _CompiledFFN(_Sublayer):
         return backend.linear(hidden, self.w2, self.b2), None
 
 
-_BATCH_ROWS = 4096  # positions per batched pass: bigger arrays stop paying for themselves (memory traffic)
+_BATCH_ROWS = 65536  # positions per batched pass (what the words share is computed once per pass)
 
 
 class Simulator:
@@ -180,7 +180,8 @@ class Simulator:
         key = (backend.name, getattr(backend, "bits", None))
         if key not in self._kind_tables:
             self._kind_tables[key] = backend.kind_table(self._kind_rows)
-        h = backend.embed(self._kind_tables[key], token_kinds)
+        table = self._kind_tables[key]
+        h = backend.embed(table, token_kinds) if block is None else backend.embed(table, token_kinds, block)
         batch = _Batch(
             backend,
             block,

@@ -25,13 +25,14 @@ finds its tie sets once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
 import numpy as np
 
 from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets, visible_rows
-from expressivity.numbers.column_array import ColumnArray
+from expressivity.numbers.column_array import ColumnArray, Shared, full, shared_in_blocks
 from expressivity.numbers.radical_array import (
     NestedRadicalError,
     RadicalArray,
@@ -63,14 +64,23 @@ class ExactBackend:
         ] = {}
         # the last tie sets found, with their queries, keys, mask and block (newest first)
         self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
+        # the last residual `take_rows` read, and it as one RadicalArray
+        self._written_out: tuple[ColumnArray, RadicalArray] | None = None
 
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> ColumnArray:
         return ColumnArray.split(RadicalArray.from_fractions(rows))
 
-    def embed(self, table: ColumnArray, tokens: np.ndarray) -> ColumnArray:
+    def embed(self, table: ColumnArray, tokens: np.ndarray, block: int | None = None) -> ColumnArray:
         """The residual, stored column by column (`ColumnArray`): a sublayer touches only the columns
-        it reads and writes."""
-        return table.take_rows(tokens)
+        it reads and writes. With `block` (a batched run), a column equal in every word is `Shared`."""
+        h = table.take_rows(tokens)
+        if block is None:
+            return h
+        columns = []
+        for column in h.columns:
+            shared = shared_in_blocks(column, block)
+            columns.append(column if shared is None else shared)
+        return ColumnArray(columns)
 
     def view(
         self,
@@ -79,24 +89,26 @@ class ExactBackend:
         centre: bool,
         block: int | None = None,
         first_word: int = 0,
-    ) -> RadicalArray:
+    ) -> RadicalArray | Shared | PartlyShared:
         """The normalised groups side by side; `block` (a batched run) only changes how an error names
-        the row: word first_word + row // block, position row % block."""
+        the row: word first_word + row // block, position row % block. A group whose columns are all
+        `Shared` is normalised for one word only (a failure there is the first word's)."""
         parts = []
         for k, columns in enumerate(groups):
             read = tuple(h.columns[c] for c in columns)
+            shared = all(isinstance(column, Shared) for column in read)
             key = (tuple(columns.tolist()), centre)
             cached = self._normalised.get(key)
             if cached is not None and all(a is b for a, b in zip(cached[0], read, strict=True)):
                 parts.append(cached[2])
                 continue
-            cells = h.take(columns)
+            cells = h.take_shared(columns) if shared else h.take(columns)
             if cached is not None and cached[1].same_as(cells):
                 self._normalised[key] = (read, cells, cached[2])
                 parts.append(cached[2])
                 continue
             try:
-                normalised = cells.normalise(centre=centre)
+                normalised = _normalise_distinct_rows(cells, centre)
             except NestedRadicalError as err:
                 where = (
                     f"position {err.row}"
@@ -104,36 +116,92 @@ class ExactBackend:
                     else f"word {first_word + err.row // block}: position {err.row % block}"
                 )
                 raise SimulationError(f"norm group {k}: {where}: {err}") from None
-            self._normalised[key] = (read, cells, normalised)
-            parts.append(normalised)
-        return parts[0] if len(parts) == 1 else RadicalArray.concat_cols(parts)
+            part = Shared(normalised, read[0].copies) if shared else normalised
+            self._normalised[key] = (read, cells, part)
+            parts.append(part)
+        if len(parts) == 1:
+            return parts[0]
+        if all(isinstance(part, Shared) for part in parts):
+            return Shared(RadicalArray.concat_cols([part.x for part in parts]), parts[0].copies)
+        if any(isinstance(part, Shared) for part in parts):
+            return PartlyShared(tuple(parts))
+        return RadicalArray.concat_cols(parts)
 
-    def linear(self, z: RadicalArray, weights: CompiledMatrix, bias: CompiledMatrix | None) -> RadicalArray:
+    def linear(
+        self, z: RadicalArray | Shared | PartlyShared, weights: CompiledMatrix, bias: CompiledMatrix | None
+    ) -> RadicalArray | Shared:
+        """z W^T (+ b). A `Shared` z gives a shared result; a partly shared view is multiplied part by
+        part (columns of W that are zero for a part skip it), and the result is shared when every part
+        that W reads is."""
+        if isinstance(z, Shared):
+            return Shared(self.linear(z.x, weights, bias), z.copies)
+        if isinstance(z, PartlyShared):
+            return self._linear_by_parts(z, weights, bias)
         out = z.matmul(weights.compact, weights.den, weights.largest)
         return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
 
-    def relu(self, x: RadicalArray) -> RadicalArray:
+    def _linear_by_parts(
+        self, z: PartlyShared, weights: CompiledMatrix, bias: CompiledMatrix | None
+    ) -> RadicalArray | Shared:
+        shared_sum, full_sum, start = None, None, 0
+        copies = next(part.copies for part in z.parts if isinstance(part, Shared))
+        for part in z.parts:
+            stop = start + part.shape[1]
+            columns = weights.compact[:, start:stop]
+            start = stop
+            if not np.any(columns != 0):
+                continue
+            if isinstance(part, Shared):
+                out = part.x.matmul(columns, weights.den, weights.largest)
+                shared_sum = out if shared_sum is None else shared_sum + out
+            else:
+                out = part.matmul(columns, weights.den, weights.largest)
+                full_sum = out if full_sum is None else full_sum + out
+        if full_sum is None:
+            rows = z.parts[0].shape[0] // copies
+            out = RadicalArray.zeros(rows, weights.num.shape[0]) if shared_sum is None else shared_sum
+            out = out if bias is None else out.add_row_vector(bias.num[0], bias.den)
+            return Shared(out, copies)
+        out = full_sum if shared_sum is None else full_sum + Shared(shared_sum, copies).full()
+        return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
+
+    def relu(self, x: RadicalArray | Shared) -> RadicalArray | Shared:
+        if isinstance(x, Shared):
+            return Shared(self.relu(x.x), x.copies)
         return x.where_rows_cols(x.sign() > 0)
 
-    def scatter_add(self, h: ColumnArray, columns: np.ndarray, delta: RadicalArray) -> ColumnArray:
+    def scatter_add(self, h: ColumnArray, columns: np.ndarray, delta: RadicalArray | Shared) -> ColumnArray:
         return h.add_to_columns(columns, delta)
 
     def attend(
         self,
-        q: RadicalArray,
-        k: RadicalArray,
-        v: RadicalArray,
+        q: RadicalArray | Shared,
+        k: RadicalArray | Shared,
+        v: RadicalArray | Shared,
         mask: str,
         uniform: bool,
         block: int | None = None,
-    ) -> tuple[RadicalArray, TieSets]:
+    ) -> tuple[RadicalArray | Shared, TieSets]:
         """Means of v over the tie sets. With `block` the rows are words of `block` positions and a
-        position sees only its own word; when every word has the same queries and keys (a head that
-        reads only what the input does not change, such as a circuit's wiring), the tie sets of the
-        first word serve all of them."""
+        position sees only its own word; when every word has the same queries and keys (`Shared`
+        ones, or ones found equal: a head that reads only what the input does not change, such as a
+        circuit's wiring), the tie sets of the first word serve all of them, and a shared v gives
+        shared means."""
         size = q.shape[0]
         if uniform:
+            if isinstance(v, Shared):
+                return Shared(visible_means(v.x, mask), v.copies), TieSets(mask, size)
             return visible_means(v, mask, block), TieSets(mask, size)
+        if isinstance(q, Shared) and isinstance(k, Shared):
+            one = self._known_ties(q.x, k.x, mask, None)
+            if one is None:
+                one = tie_sets(q.x, k.x, mask)
+                self._remember(q.x, k.x, mask, None, one)
+            ties = _repeated(one, q.copies)
+            if isinstance(v, Shared):
+                return Shared(segment_means(v.x, one.indptr, one.indices), v.copies), ties
+            return segment_means(v, ties.indptr, ties.indices), ties
+        q, k, v = full(q), full(k), full(v)
         ties = self._known_ties(q, k, mask, block)
         if ties is None:
             if block is not None and _same_in_every_block(RadicalArray.concat_cols([q, k]), block):
@@ -141,9 +209,14 @@ class ExactBackend:
                 ties = _repeated(tie_sets(q.take_rows(first), k.take_rows(first), mask), size // block)
             else:
                 ties = tie_sets(q, k, mask, block=block)
-            self._ties.insert(0, (q, k, mask, block, ties))
-            del self._ties[_TIE_CACHE:]
+            self._remember(q, k, mask, block, ties)
         return segment_means(v, ties.indptr, ties.indices), ties
+
+    def _remember(
+        self, q: RadicalArray, k: RadicalArray, mask: str, block: int | None, ties: TieSets
+    ) -> None:
+        self._ties.insert(0, (q, k, mask, block, ties))
+        del self._ties[_TIE_CACHE:]
 
     def _known_ties(self, q: RadicalArray, k: RadicalArray, mask: str, block: int | None) -> TieSets | None:
         """The tie sets of an earlier call with exactly the same queries, keys, mask and block (a head
@@ -155,8 +228,11 @@ class ExactBackend:
         return None
 
     def take_rows(self, h: ColumnArray, rows: np.ndarray) -> RadicalArray:
-        """The given rows (a word's part of a batched run)."""
-        return h.take_rows(rows).whole()
+        """The given rows (a word's part of a batched run); the whole array is written out once per
+        residual, for all the words that read it."""
+        if self._written_out is None or self._written_out[0] is not h:
+            self._written_out = (h, h.whole())
+        return self._written_out[1].take_rows(rows)
 
     def snapshot(self, h: ColumnArray) -> RadicalArray:
         """The residual as one `RadicalArray` (what a trace records)."""
@@ -184,7 +260,38 @@ class ExactBackend:
 
 def _column(h: ColumnArray | RadicalArray, c: int) -> RadicalArray:
     """Column c of a live residual (`ColumnArray`) or of a recorded one (`RadicalArray`)."""
-    return h.columns[c] if isinstance(h, ColumnArray) else h.take_cols([c])
+    return full(h.columns[c]) if isinstance(h, ColumnArray) else h.take_cols([c])
+
+
+_DISTINCT_ROWS_MIN = 1024  # rows from which normalising only the distinct rows of a group pays
+
+
+def _normalise_distinct_rows(cells: RadicalArray, centre: bool) -> RadicalArray:
+    """cells.normalise(centre), computed once per distinct row when the cells are rational int64 and
+    repeat (a batch's input bits: many rows, few distinct values). Rows are grouped by a hash of their
+    canonical form (den, numerators), and the grouping is checked exactly before it is used. Rational
+    cells have a rational squared norm, so no row can fail and the order of the work does not matter."""
+    small = cells.small_den()
+    rational = cells.slots == 1 and cells.num.dtype == np.int64 and small is not None
+    if cells.shape[0] < _DISTINCT_ROWS_MIN or not rational:
+        return cells.normalise(centre=centre)
+    table = np.concatenate([small[:, None], cells.num[0]], axis=1)
+    weights = np.random.default_rng(0).integers(1, 2**62, size=table.shape[1], dtype=np.int64) | 1
+    with np.errstate(over="ignore"):
+        hashes = (table * weights).sum(axis=1)  # wraps modulo 2^64; collisions are caught below
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if len(first) * 4 > cells.shape[0] or not np.array_equal(table, table[first][inverse]):
+        return cells.normalise(centre=centre)
+    return cells.take_rows(first).normalise(centre=centre).take_rows(inverse)
+
+
+@dataclass(frozen=True)
+class PartlyShared:
+    """A batched view whose norm groups are side by side, some `Shared` (normalised for one word), some
+    full; `linear` multiplies it part by part."""
+
+    parts: tuple[RadicalArray | Shared, ...]
 
 
 def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:
@@ -529,8 +636,7 @@ def segment_means(v: RadicalArray, indptr: np.ndarray, indices: np.ndarray) -> R
     first_of[sizes > 0] = indices[indptr[:-1][sizes > 0]]
     gathered = v.take_rows(indices)
     same = gathered.rows_equal(v.take_rows(first_of[owner]))
-    all_same = np.ones(size, dtype=bool)
-    np.logical_and.at(all_same, owner, same)
+    all_same = np.bincount(owner[~same], minlength=size) == 0
     keep = np.repeat((all_same & (sizes > 0))[:, None], v.shape[1], axis=1)
     result = v.take_rows(first_of).where_rows_cols(keep)
     mixed = np.nonzero(~all_same)[0]
