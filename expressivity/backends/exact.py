@@ -66,6 +66,10 @@ class ExactBackend:
         self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
         # the last residual `take_rows` read, and it as one RadicalArray
         self._written_out: tuple[ColumnArray, RadicalArray] | None = None
+        # (weights, first column) -> (the norm group read, the weights, its product or None when W is
+        # zero there); (weights, bias) -> (the weights, the products summed, the result)
+        self._products: dict[tuple[int, int], tuple] = {}
+        self._sums: dict[tuple[int, int], tuple] = {}
 
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> ColumnArray:
         return ColumnArray.split(RadicalArray.from_fractions(rows))
@@ -89,7 +93,7 @@ class ExactBackend:
         centre: bool,
         block: int | None = None,
         first_word: int = 0,
-    ) -> RadicalArray | Shared | PartlyShared:
+    ) -> RadicalArray | Shared | ViewParts:
         """The normalised groups side by side; `block` (a batched run) only changes how an error names
         the row: word first_word + row // block, position row % block. A group whose columns are all
         `Shared` is normalised for one word only (a failure there is the first word's)."""
@@ -119,49 +123,73 @@ class ExactBackend:
             part = Shared(normalised, read[0].copies) if shared else normalised
             self._normalised[key] = (read, cells, part)
             parts.append(part)
-        if len(parts) == 1:
-            return parts[0]
-        if all(isinstance(part, Shared) for part in parts):
-            return Shared(RadicalArray.concat_cols([part.x for part in parts]), parts[0].copies)
-        if any(isinstance(part, Shared) for part in parts):
-            return PartlyShared(tuple(parts))
-        return RadicalArray.concat_cols(parts)
+        return parts[0] if len(parts) == 1 else ViewParts(tuple(parts))
 
     def linear(
-        self, z: RadicalArray | Shared | PartlyShared, weights: CompiledMatrix, bias: CompiledMatrix | None
+        self, z: RadicalArray | Shared | ViewParts, weights: CompiledMatrix, bias: CompiledMatrix | None
     ) -> RadicalArray | Shared:
-        """z W^T (+ b). A `Shared` z gives a shared result; a partly shared view is multiplied part by
-        part (columns of W that are zero for a part skip it), and the result is shared when every part
-        that W reads is."""
+        """z W^T (+ b). A `Shared` z gives a shared result; a view of several norm groups is multiplied
+        group by group (`_linear_by_parts`)."""
         if isinstance(z, Shared):
             return Shared(self.linear(z.x, weights, bias), z.copies)
-        if isinstance(z, PartlyShared):
+        if isinstance(z, ViewParts):
             return self._linear_by_parts(z, weights, bias)
         out = z.matmul(weights.compact, weights.den, weights.largest)
         return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
 
     def _linear_by_parts(
-        self, z: PartlyShared, weights: CompiledMatrix, bias: CompiledMatrix | None
+        self, z: ViewParts, weights: CompiledMatrix, bias: CompiledMatrix | None
     ) -> RadicalArray | Shared:
-        shared_sum, full_sum, start = None, None, 0
-        copies = next(part.copies for part in z.parts if isinstance(part, Shared))
+        """sum over the view's groups of group W_group^T (+ b), where W_group are W's columns for that
+        group. A group whose columns of W are all zero is skipped (the queries and keys of a wiring head
+        read only the hash groups); a group that is the same object as at the last call (a norm group
+        nobody wrote) reuses its product; and when every product is reused, so is the result (the same
+        object, which the tie-set cache then recognises at once). The result is `Shared` when every
+        group W reads is."""
+        contributions, start = [], 0
         for part in z.parts:
             stop = start + part.shape[1]
-            columns = weights.compact[:, start:stop]
+            key = (id(weights), start)
             start = stop
-            if not np.any(columns != 0):
+            cached = self._products.get(key)
+            if cached is not None and cached[0] is part and cached[1] is weights:
+                if cached[2] is not None:
+                    contributions.append(cached[2])
                 continue
-            if isinstance(part, Shared):
-                out = part.x.matmul(columns, weights.den, weights.largest)
-                shared_sum = out if shared_sum is None else shared_sum + out
-            else:
-                out = part.matmul(columns, weights.den, weights.largest)
-                full_sum = out if full_sum is None else full_sum + out
+            columns = weights.compact[:, start - part.shape[1] : stop]
+            product = None
+            if np.any(columns != 0):
+                values = part.x if isinstance(part, Shared) else part
+                product = values.matmul(columns, weights.den, weights.largest)
+                product = Shared(product, part.copies) if isinstance(part, Shared) else product
+            self._products[key] = (part, weights, product)
+            if product is not None:
+                contributions.append(product)
+        key = (id(weights), id(bias))
+        cached = self._sums.get(key)
+        if cached is not None and cached[0] is weights and _same_objects(cached[1], contributions):
+            return cached[2]
+        out = self._sum(z, contributions, weights, bias)
+        self._sums[key] = (weights, tuple(contributions), out)
+        return out
+
+    def _sum(
+        self, z: ViewParts, contributions: list, weights: CompiledMatrix, bias: CompiledMatrix | None
+    ) -> RadicalArray | Shared:
+        shared = [c.x for c in contributions if isinstance(c, Shared)]
+        full_parts = [c for c in contributions if not isinstance(c, Shared)]
+        copies = next((part.copies for part in z.parts if isinstance(part, Shared)), None)
+        shared_sum = shared[0] if shared else None
+        for term in shared[1:]:
+            shared_sum = shared_sum + term
+        full_sum = full_parts[0] if full_parts else None
+        for term in full_parts[1:]:
+            full_sum = full_sum + term
         if full_sum is None:
-            rows = z.parts[0].shape[0] // copies
+            rows = z.parts[0].shape[0] if copies is None else z.parts[0].shape[0] // copies
             out = RadicalArray.zeros(rows, weights.num.shape[0]) if shared_sum is None else shared_sum
             out = out if bias is None else out.add_row_vector(bias.num[0], bias.den)
-            return Shared(out, copies)
+            return out if copies is None else Shared(out, copies)
         out = full_sum if shared_sum is None else full_sum + Shared(shared_sum, copies).full()
         return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
 
@@ -287,11 +315,15 @@ def _normalise_distinct_rows(cells: RadicalArray, centre: bool) -> RadicalArray:
 
 
 @dataclass(frozen=True)
-class PartlyShared:
-    """A batched view whose norm groups are side by side, some `Shared` (normalised for one word), some
-    full; `linear` multiplies it part by part."""
+class ViewParts:
+    """A view of several norm groups, side by side: each normalised group as it is (a `RadicalArray`,
+    or `Shared` in a batch), not concatenated, so that `linear` can skip or reuse a group."""
 
     parts: tuple[RadicalArray | Shared, ...]
+
+
+def _same_objects(old: tuple, new: list) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
 
 def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:

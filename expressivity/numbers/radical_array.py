@@ -667,7 +667,7 @@ class RadicalArray:
 
     def same_as(self, other: RadicalArray) -> bool:
         """Exactly the same array (both canonical: equal iff their arrays are equal)."""
-        return (
+        return self is other or (
             self.shape == other.shape
             and self.slots == other.slots
             and np.array_equal(self.den, other.den)
