@@ -17,9 +17,13 @@ head's tie set is decided in stages that never trust a float:
 
 Heads whose scores are all zero by construction (Q = 0 or K = 0) average over the visible set by exact
 prefix sums. Means over tie sets are integer segment sums over a radical basis shared by the rows.
-A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and `view` take the block
-length, attention stays within each word, and a head whose queries and keys are the same in every word
-finds its tie sets once.
+The residual is a `ColumnArray` (one column per coordinate: a sublayer touches only what it reads and
+writes), and a view of several norm groups stays a `ViewParts`, multiplied group by group, so that a
+group nobody wrote since the last call (ids, hashes) reuses its product and an unchanged query or key
+is recognised at once. A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and
+`view` take the block length, attention stays within each word, and what is the same in every word is
+`Shared` (stored and computed once: the embedding's coordinates no input changes, and what reads only
+them), so a head whose queries and keys are the same in every word finds its tie sets once.
 """
 
 from __future__ import annotations
