@@ -78,6 +78,11 @@ class ExactBackend:
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> ColumnArray:
         return ColumnArray.split(RadicalArray.from_fractions(rows))
 
+    def kind_table_sparse(self, rows: Sequence[dict[int, Fraction]], width: int) -> ColumnArray:
+        """`kind_table` from sparse rows (coordinate -> value; the others are 0): a compiled model's
+        embedding is mostly zeros, and only its non-zero entries are visited."""
+        return ColumnArray.split(RadicalArray.from_sparse(rows, width))
+
     def embed(self, table: ColumnArray, tokens: np.ndarray, block: int | None = None) -> ColumnArray:
         """The residual, stored column by column (`ColumnArray`): a sublayer touches only the columns
         it reads and writes. With `block` (a batched run), a column equal in every word is `Shared`."""
@@ -615,8 +620,14 @@ def _global_slots(v: RadicalArray) -> tuple[np.ndarray, np.ndarray, int]:
     """Re-express v over one radical basis shared by all rows: returns (num, radicands, den) with
     v[i, c] = sum_k num[k, i, c] * sqrt(radicands[k]) / den. Sums over rows are then plain integer sums;
     the basis is the set of distinct radicands in v (slot 0 is the rational part)."""
-    den = lcm(1, *{int(d) for d in v.den})
-    scaled = times(v.num, (den // v.den)[None, :, None])
+    small = v.small_den()
+    if small is not None:
+        den = lcm(1, *(int(d) for d in np.unique(small)))
+        factor = den // small if den < 2**62 else den // v.den
+    else:
+        den = lcm(1, *{int(d) for d in v.den})
+        factor = den // v.den
+    scaled = times(v.num, factor[None, :, None])
     radicands = np.unique(v.rad[1:][v.rad[1:] != 0].astype(object)) if v.slots > 1 else []
     basis = [1, *(int(r) for r in radicands)]
     aligned = all(np.all((v.rad[t] == basis[t]) | (v.rad[t] == 0)) for t in range(v.slots))
@@ -667,6 +678,8 @@ def segment_means(v: RadicalArray, indptr: np.ndarray, indices: np.ndarray) -> R
     """
     size = len(indptr) - 1
     sizes = np.diff(indptr)
+    if np.all(sizes == 1):  # one position per tie set: the mean is that position's value
+        return v.take_rows(indices)
     owner = np.repeat(np.arange(size), sizes)
     first_of = np.zeros(size, dtype=np.int64)
     first_of[sizes > 0] = indices[indptr[:-1][sizes > 0]]

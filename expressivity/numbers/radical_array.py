@@ -216,6 +216,19 @@ class RadicalArray:
         return cls.from_integers(num, dens)
 
     @classmethod
+    def from_sparse(cls, rows: Sequence[dict[int, Fraction]], width: int) -> RadicalArray:
+        """Rows of rationals given as column -> value (the other entries are 0)."""
+        num = np.zeros((len(rows), width), dtype=object)
+        dens = np.ones(len(rows), dtype=object)
+        for i, row in enumerate(rows):
+            entries = [(c, x if type(x) is Fraction else Fraction(x)) for c, x in row.items()]
+            d = lcm(1, *(x.denominator for _, x in entries))
+            for c, x in entries:
+                num[i, c] = x.numerator * (d // x.denominator)
+            dens[i] = d
+        return cls.from_integers(num, dens)
+
+    @classmethod
     def zeros(cls, rows: int, cols: int) -> RadicalArray:
         return cls.from_integers(np.zeros((rows, cols), dtype=object))
 
