@@ -5,7 +5,8 @@
   positions (every row's tie set is checked to be [i]);
 - a loop of R = 400 iterations that adds 1/sqrt(1 + t^2) each time (the result has 400 radicals);
 - a norm group whose squared norm has 171 digits (10^85 + 1, 1)), which the old code had to factor;
-- c432 on 64 random input vectors, one by one and in one `run_batch` (outputs checked).
+- c432 on 64 random input vectors, one by one and in one `run_batch`, which computes what the words
+  share (the circuit's ids, hashes and wiring, and the wiring heads' tie sets) once (outputs checked).
 
 The reproducer models are those of the regression tests (tests/exact_cases.py). The last line is
 `batched/one-by-one time, c432 x 64: R`.

@@ -121,14 +121,28 @@ class Audit:
         words = list(dict.fromkeys(words))
         if not words:
             raise ValueError("the precision audit needs at least one word to compare on")
-        self.exact: dict[str, Trace] = {}
-        for word in words:
-            try:
-                self.exact[word] = self.simulator.run(word, "exact", record=False)
-            except SimulationError as err:
-                raise SimulationError(f"the exact run on word {word!r} failed: {err}") from None
+        self.exact = self._exact_traces(words)
         self.order = list(self.exact)
         self._results: dict[int, Disagreement | None] = {}
+
+    def _exact_traces(self, words: list[str]) -> dict[str, Trace]:
+        """The exact trace of every word, in the order given: words of one length run as one batch
+        (`Simulator.run_batch`, which computes what they share once); if a batch stops, its words run
+        one by one, so the error names the first word that fails."""
+        by_length: dict[int, list[str]] = {}
+        for word in words:
+            by_length.setdefault(len(word), []).append(word)
+        traces: dict[str, Trace] = {}
+        for group in by_length.values():
+            try:
+                traces.update(zip(group, self.simulator.run_batch(group, "exact", record=False), strict=True))
+            except SimulationError:
+                for word in group:
+                    try:
+                        traces[word] = self.simulator.run(word, "exact", record=False)
+                    except SimulationError as err:
+                        raise SimulationError(f"the exact run on word {word!r} failed: {err}") from None
+        return {word: traces[word] for word in words}
 
     def check(self, bits: int) -> Disagreement | None:
         """The first disagreement of fixed:bits over the words, or None when it agrees on all. The word

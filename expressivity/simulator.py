@@ -64,7 +64,7 @@ class _CompiledFFN(_Sublayer):
         return backend.linear(hidden, self.w2, self.b2), None
 
 
-_BATCH_ROWS = 4096  # positions per batched pass: bigger arrays stop paying for themselves (memory traffic)
+_BATCH_ROWS = 65536  # positions per batched pass (what the words share is computed once per pass)
 
 
 class Simulator:
@@ -80,11 +80,21 @@ class Simulator:
         self._unembedding = CompiledMatrix.of(model.unembedding, model.width) if model.unembedding else None
         self._scratch = np.array([index[label] for label in model.scratch], dtype=np.intp)
         self._kind_index = {kind: k for k, kind in enumerate(model.kinds)}
-        zero = Fraction(0)
         self._kind_tables: dict[tuple[str, int | None], Any] = {}
-        self._kind_rows = [
-            [model.embedding.get(kind, {}).get(label, zero) for label in model.labels] for kind in model.kinds
+        # the embedding row of each token kind, sparse: coordinate -> non-zero value
+        self._kind_entries = [
+            {index[label]: x for label, x in model.embedding.get(kind, {}).items() if x and label in index}
+            for kind in model.kinds
         ]
+
+    def _kind_rows(self) -> list[list[Fraction]]:
+        """The embedding rows of the token kinds, dense."""
+        zero = Fraction(0)
+        rows = [[zero] * self.model.width for _ in self.model.kinds]
+        for row, entries in zip(rows, self._kind_entries, strict=True):
+            for c, value in entries.items():
+                row[c] = value
+        return rows
 
     def _base(self, sub: Head | FFN) -> dict[str, Any]:
         groups = tuple(np.array([self._index[x] for x in g], dtype=np.intp) for g in sub.view.groups)
@@ -182,8 +192,12 @@ class Simulator:
         )
         key = (backend.name, getattr(backend, "bits", None))
         if key not in self._kind_tables:
-            self._kind_tables[key] = backend.kind_table(self._kind_rows)
-        h = backend.embed(self._kind_tables[key], token_kinds)
+            sparse = getattr(backend, "kind_table_sparse", None)
+            self._kind_tables[key] = (
+                sparse(self._kind_entries, model.width) if sparse else backend.kind_table(self._kind_rows())
+            )
+        table = self._kind_tables[key]
+        h = backend.embed(table, token_kinds) if block is None else backend.embed(table, token_kinds, block)
         batch = _Batch(
             backend,
             block,
@@ -304,7 +318,7 @@ class _Batch:
 
     def record(self, step: Step, h: Any) -> None:
         if self.block is None:
-            self.traces[0].steps.append(replace(step, residual=h))
+            self.traces[0].steps.append(replace(step, residual=self.backend.snapshot(h)))
             return
         for b, trace in enumerate(self.traces):
             rows = np.arange(b * self.block, (b + 1) * self.block)

@@ -172,6 +172,22 @@ def test_radical_class_by_hand(n, form):
     assert radical_class(n) == form
 
 
+@given(
+    st.integers(1, 10**6),
+    st.integers(1, 10**4),
+    st.sampled_from([2**31 - 1, 2**61 - 1, 1_000_003 * 1_000_033]),
+    st.booleans(),
+)
+def test_one_representative_across_the_trial_division_limit(n, small, large, large_first):
+    # n small^2 is split by trial division (below 2^40), n large^2 goes the gcd route; in either order
+    # they must get the same representative.
+    pair = [n * small * small, n * large * large]
+    for m in pair[::-1] if large_first else pair:
+        rep, a, b = radical_class(m)
+        assert a * a * rep == b * b * m
+    assert radical_class(pair[0])[0] == radical_class(pair[1])[0]
+
+
 def test_radical_class_large_primes_share_a_class():
     # 3 p^2 with p = 2^61 - 1 (a square no small prime removes) and 3 are one class, in either order.
     p = 2**61 - 1

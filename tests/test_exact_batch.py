@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from exact_cases import root_sum_model
 from hypothesis import given, settings
@@ -88,3 +89,50 @@ def test_run_batch_on_a_compiled_circuit_matches_the_evaluator():
     traces = compiled.simulator.run_batch([input_word(compiled.inputs, v) for v in vectors], record=False)
     for bits, trace in zip(vectors, traces, strict=True):
         assert trace.outputs == evaluate(circuit, bits)
+
+
+@given(models(), st.data())
+@settings(max_examples=40, deadline=None)
+def test_larger_batches_share_only_what_every_word_has(case, data):
+    # Up to 8 words of one length: columns, views, queries and keys that some word changes must not be
+    # taken from the first word (every word's trace is compared with its own run).
+    model, word = case
+    others = st.lists(st.text("ab", min_size=len(word), max_size=len(word)), min_size=4, max_size=7)
+    words = [word, *data.draw(others)]
+    simulator = Simulator(model)
+    try:
+        singles = [simulator.run(w) for w in words]
+    except SimulationError:
+        with pytest.raises(SimulationError, match="word "):
+            simulator.run_batch(words)
+        return
+    batched = simulator.run_batch(words)
+    for one, trace in zip(singles, batched, strict=True):
+        assert_same_trace(one, trace)
+
+
+def test_a_batch_shares_the_columns_no_input_changes():
+    from circuits.io import read_circuit
+    from expressivity.backends.exact import ExactBackend
+    from expressivity.compile.circuit import compile_circuit, input_word
+    from expressivity.numbers.column_array import Shared
+
+    circuit = read_circuit(CIRCUITS / "iscas85" / "c17.bench")
+    compiled = compile_circuit(circuit)
+    model = compiled.model
+    words = [input_word(compiled.inputs, [b >> k & 1 for k in range(len(circuit.inputs))]) for b in (0, 31)]
+    tokens = [kind for word in words for kind in model.tokens(word)]
+    kinds = np.array([model.kinds.index(kind) for kind in tokens])
+    backend = ExactBackend()
+    rows = [[model.embedding.get(kind, {}).get(label, 0) for label in model.labels] for kind in model.kinds]
+    h = backend.embed(backend.kind_table(rows), kinds, len(tokens) // 2)
+    shared = [isinstance(column, Shared) for column in h.columns]
+    differs = [
+        any(
+            model.embedding.get(a, {}).get(label, 0) != model.embedding.get(b, {}).get(label, 0)
+            for a, b in zip(model.tokens(words[0]), model.tokens(words[1]), strict=True)
+        )
+        for label in model.labels
+    ]
+    assert any(shared) and any(differs)
+    assert shared == [not d for d in differs]

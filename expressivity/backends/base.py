@@ -137,6 +137,10 @@ class Backend(Protocol):
 
     def view(self, h: Any, groups: Sequence[np.ndarray], centre: bool) -> Any: ...
 
+    def snapshot(self, h: Any) -> Any:
+        """The residual as a trace records it (the backend may keep the live one in another form)."""
+        ...
+
     def linear(self, z: Any, weights: CompiledMatrix, bias: CompiledMatrix | None) -> Any:
         """z W^T (+ b): `bias` is a 1-row matrix, or None for no bias."""
         ...

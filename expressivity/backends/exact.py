@@ -17,20 +17,26 @@ head's tie set is decided in stages that never trust a float:
 
 Heads whose scores are all zero by construction (Q = 0 or K = 0) average over the visible set by exact
 prefix sums. Means over tie sets are integer segment sums over a radical basis shared by the rows.
-A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and `view` take the block
-length, attention stays within each word, and a head whose queries and keys are the same in every word
-finds its tie sets once.
+The residual is a `ColumnArray` (one column per coordinate: a sublayer touches only what it reads and
+writes), and a view of several norm groups stays a `ViewParts`, multiplied group by group, so that a
+group nobody wrote since the last call (ids, hashes) reuses its product and an unchanged query or key
+is recognised at once. A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and
+`view` take the block length, attention stays within each word, and what is the same in every word is
+`Shared` (stored and computed once: the embedding's coordinates no input changes, and what reads only
+them), so a head whose queries and keys are the same in every word finds its tie sets once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
 import numpy as np
 
 from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets, visible_rows
+from expressivity.numbers.column_array import ColumnArray, Shared, full, shared_in_blocks
 from expressivity.numbers.radical_array import (
     NestedRadicalError,
     RadicalArray,
@@ -54,38 +60,68 @@ class ExactBackend:
     batched = True  # `Simulator.run_batch` stacks words into one pass (`attend`'s block)
 
     def __init__(self) -> None:
-        # norm group columns -> (the group's cells, their normalisation); a group whose cells did not
-        # change since it was last read (ids, hashes, flags) is not normalised again.
-        self._normalised: dict[tuple[tuple[int, ...], bool], tuple[RadicalArray, RadicalArray]] = {}
+        # norm group columns -> (the residual columns read, the group's cells, their normalisation); a
+        # group whose columns are the same objects as when it was last read (ids, hashes, flags), or
+        # equal to them, is not normalised again.
+        self._normalised: dict[
+            tuple[tuple[int, ...], bool], tuple[tuple[RadicalArray, ...], RadicalArray, RadicalArray]
+        ] = {}
         # the last tie sets found, with their queries, keys, mask and block (newest first)
         self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
+        # the last residual `take_rows` read, and it as one RadicalArray
+        self._written_out: tuple[ColumnArray, RadicalArray] | None = None
+        # (weights, first column) -> (the norm group read, the weights, its product or None when W is
+        # zero there); (weights, bias) -> (the weights, the products summed, the result)
+        self._products: dict[tuple[int, int], tuple] = {}
+        self._sums: dict[tuple[int, int], tuple] = {}
 
-    def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> RadicalArray:
-        return RadicalArray.from_fractions(rows)
+    def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> ColumnArray:
+        return ColumnArray.split(RadicalArray.from_fractions(rows))
 
-    def embed(self, table: RadicalArray, tokens: np.ndarray) -> RadicalArray:
-        return table.take_rows(tokens)
+    def kind_table_sparse(self, rows: Sequence[dict[int, Fraction]], width: int) -> ColumnArray:
+        """`kind_table` from sparse rows (coordinate -> value; the others are 0): a compiled model's
+        embedding is mostly zeros, and only its non-zero entries are visited."""
+        return ColumnArray.split(RadicalArray.from_sparse(rows, width))
+
+    def embed(self, table: ColumnArray, tokens: np.ndarray, block: int | None = None) -> ColumnArray:
+        """The residual, stored column by column (`ColumnArray`): a sublayer touches only the columns
+        it reads and writes. With `block` (a batched run), a column equal in every word is `Shared`."""
+        h = table.take_rows(tokens)
+        if block is None:
+            return h
+        columns = []
+        for column in h.columns:
+            shared = shared_in_blocks(column, block)
+            columns.append(column if shared is None else shared)
+        return ColumnArray(columns)
 
     def view(
         self,
-        h: RadicalArray,
+        h: ColumnArray,
         groups: Sequence[np.ndarray],
         centre: bool,
         block: int | None = None,
         first_word: int = 0,
-    ) -> RadicalArray:
+    ) -> RadicalArray | Shared | ViewParts:
         """The normalised groups side by side; `block` (a batched run) only changes how an error names
-        the row: word first_word + row // block, position row % block."""
+        the row: word first_word + row // block, position row % block. A group whose columns are all
+        `Shared` is normalised for one word only (a failure there is the first word's)."""
         parts = []
         for k, columns in enumerate(groups):
-            cells = h.take_cols(columns)
+            read = tuple(h.columns[c] for c in columns)
+            shared = all(isinstance(column, Shared) for column in read)
             key = (tuple(columns.tolist()), centre)
             cached = self._normalised.get(key)
-            if cached is not None and cached[0].same_as(cells):
-                parts.append(cached[1])
+            if cached is not None and all(a is b for a, b in zip(cached[0], read, strict=True)):
+                parts.append(cached[2])
+                continue
+            cells = h.take_shared(columns) if shared else h.take(columns)
+            if cached is not None and cached[1].same_as(cells):
+                self._normalised[key] = (read, cells, cached[2])
+                parts.append(cached[2])
                 continue
             try:
-                normalised = cells.normalise(centre=centre)
+                normalised = _normalise_distinct_rows(cells, centre)
             except NestedRadicalError as err:
                 where = (
                     f"position {err.row}"
@@ -93,39 +129,116 @@ class ExactBackend:
                     else f"word {first_word + err.row // block}: position {err.row % block}"
                 )
                 raise SimulationError(f"norm group {k}: {where}: {err}") from None
-            self._normalised[key] = (cells, normalised)
-            parts.append(normalised)
-        return parts[0] if len(parts) == 1 else RadicalArray.concat_cols(parts)
+            part = Shared(normalised, read[0].copies) if shared else normalised
+            self._normalised[key] = (read, cells, part)
+            parts.append(part)
+        return parts[0] if len(parts) == 1 else ViewParts(tuple(parts))
 
-    def linear(self, z: RadicalArray, weights: CompiledMatrix, bias: CompiledMatrix | None) -> RadicalArray:
+    def linear(
+        self, z: RadicalArray | Shared | ViewParts, weights: CompiledMatrix, bias: CompiledMatrix | None
+    ) -> RadicalArray | Shared:
+        """z W^T (+ b). A `Shared` z gives a shared result; a view of several norm groups is multiplied
+        group by group (`_linear_by_parts`)."""
+        if isinstance(z, Shared):
+            return Shared(self.linear(z.x, weights, bias), z.copies)
+        if isinstance(z, ViewParts):
+            return self._linear_by_parts(z, weights, bias)
         out = z.matmul(weights.compact, weights.den, weights.largest)
         return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
 
-    def relu(self, x: RadicalArray) -> RadicalArray:
+    def _linear_by_parts(
+        self, z: ViewParts, weights: CompiledMatrix, bias: CompiledMatrix | None
+    ) -> RadicalArray | Shared:
+        """sum over the view's groups of group W_group^T (+ b), where W_group are W's columns for that
+        group. A group whose columns of W are all zero is skipped (the queries and keys of a wiring head
+        read only the hash groups); a group that is the same object as at the last call (a norm group
+        nobody wrote) reuses its product; and when every product is reused, so is the result (the same
+        object, which the tie-set cache then recognises at once). The result is `Shared` when every
+        group W reads is."""
+        contributions, start = [], 0
+        for part in z.parts:
+            stop = start + part.shape[1]
+            key = (id(weights), start)
+            start = stop
+            cached = self._products.get(key)
+            if cached is not None and cached[0] is part and cached[1] is weights:
+                if cached[2] is not None:
+                    contributions.append(cached[2])
+                continue
+            columns = weights.compact[:, start - part.shape[1] : stop]
+            product = None
+            if np.any(columns != 0):
+                values = part.x if isinstance(part, Shared) else part
+                product = values.matmul(columns, weights.den, weights.largest)
+                product = Shared(product, part.copies) if isinstance(part, Shared) else product
+            self._products[key] = (part, weights, product)
+            if product is not None:
+                contributions.append(product)
+        key = (id(weights), id(bias))
+        cached = self._sums.get(key)
+        if cached is not None and cached[0] is weights and _same_objects(cached[1], contributions):
+            return cached[2]
+        out = self._sum(z, contributions, weights, bias)
+        self._sums[key] = (weights, tuple(contributions), out)
+        return out
+
+    def _sum(
+        self, z: ViewParts, contributions: list, weights: CompiledMatrix, bias: CompiledMatrix | None
+    ) -> RadicalArray | Shared:
+        shared = [c.x for c in contributions if isinstance(c, Shared)]
+        full_parts = [c for c in contributions if not isinstance(c, Shared)]
+        copies = next((part.copies for part in z.parts if isinstance(part, Shared)), None)
+        shared_sum = shared[0] if shared else None
+        for term in shared[1:]:
+            shared_sum = shared_sum + term
+        full_sum = full_parts[0] if full_parts else None
+        for term in full_parts[1:]:
+            full_sum = full_sum + term
+        if full_sum is None:
+            rows = z.parts[0].shape[0] if copies is None else z.parts[0].shape[0] // copies
+            out = RadicalArray.zeros(rows, weights.num.shape[0]) if shared_sum is None else shared_sum
+            out = out if bias is None else out.add_row_vector(bias.num[0], bias.den)
+            return out if copies is None else Shared(out, copies)
+        out = full_sum if shared_sum is None else full_sum + Shared(shared_sum, copies).full()
+        return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
+
+    def relu(self, x: RadicalArray | Shared) -> RadicalArray | Shared:
+        if isinstance(x, Shared):
+            return Shared(self.relu(x.x), x.copies)
         return x.where_rows_cols(x.sign() > 0)
 
-    def scatter_add(self, h: RadicalArray, columns: np.ndarray, delta: RadicalArray) -> RadicalArray:
-        width = h.shape[1]
-        num = np.zeros((delta.slots, delta.shape[0], width), dtype=delta.num.dtype)
-        num[:, :, columns] = delta.num
-        return h + RadicalArray(num, delta.rad.copy(), delta.den.copy(), canonical=True)
+    def scatter_add(self, h: ColumnArray, columns: np.ndarray, delta: RadicalArray | Shared) -> ColumnArray:
+        return h.add_to_columns(columns, delta)
 
     def attend(
         self,
-        q: RadicalArray,
-        k: RadicalArray,
-        v: RadicalArray,
+        q: RadicalArray | Shared,
+        k: RadicalArray | Shared,
+        v: RadicalArray | Shared,
         mask: str,
         uniform: bool,
         block: int | None = None,
-    ) -> tuple[RadicalArray, TieSets]:
+    ) -> tuple[RadicalArray | Shared, TieSets]:
         """Means of v over the tie sets. With `block` the rows are words of `block` positions and a
-        position sees only its own word; when every word has the same queries and keys (a head that
-        reads only what the input does not change, such as a circuit's wiring), the tie sets of the
-        first word serve all of them."""
+        position sees only its own word; when every word has the same queries and keys (`Shared`
+        ones, or ones found equal: a head that reads only what the input does not change, such as a
+        circuit's wiring), the tie sets of the first word serve all of them, and a shared v gives
+        shared means."""
         size = q.shape[0]
         if uniform:
+            if isinstance(v, Shared):
+                return Shared(visible_means(v.x, mask), v.copies), TieSets(mask, size)
             return visible_means(v, mask, block), TieSets(mask, size)
+        if isinstance(q, Shared) and isinstance(k, Shared):
+            one = self._known_ties(q.x, k.x, mask, None)
+            if one is None:
+                one = tie_sets(q.x, k.x, mask)
+                self._remember(q.x, k.x, mask, None, one)
+            ties = _repeated(one, q.copies)
+            if isinstance(v, Shared):
+                return Shared(segment_means(v.x, one.indptr, one.indices), v.copies), ties
+            return segment_means(v, ties.indptr, ties.indices), ties
+        q, k, v = full(q), full(k), full(v)
         ties = self._known_ties(q, k, mask, block)
         if ties is None:
             if block is not None and _same_in_every_block(RadicalArray.concat_cols([q, k]), block):
@@ -133,9 +246,14 @@ class ExactBackend:
                 ties = _repeated(tie_sets(q.take_rows(first), k.take_rows(first), mask), size // block)
             else:
                 ties = tie_sets(q, k, mask, block=block)
-            self._ties.insert(0, (q, k, mask, block, ties))
-            del self._ties[_TIE_CACHE:]
+            self._remember(q, k, mask, block, ties)
         return segment_means(v, ties.indptr, ties.indices), ties
+
+    def _remember(
+        self, q: RadicalArray, k: RadicalArray, mask: str, block: int | None, ties: TieSets
+    ) -> None:
+        self._ties.insert(0, (q, k, mask, block, ties))
+        del self._ties[_TIE_CACHE:]
 
     def _known_ties(self, q: RadicalArray, k: RadicalArray, mask: str, block: int | None) -> TieSets | None:
         """The tie sets of an earlier call with exactly the same queries, keys, mask and block (a head
@@ -146,26 +264,75 @@ class ExactBackend:
                 return ties
         return None
 
-    def take_rows(self, h: RadicalArray, rows: np.ndarray) -> RadicalArray:
-        """The given rows (a word's part of a batched run)."""
-        return h.take_rows(rows)
+    def take_rows(self, h: ColumnArray, rows: np.ndarray) -> RadicalArray:
+        """The given rows (a word's part of a batched run); the whole array is written out once per
+        residual, for all the words that read it."""
+        if self._written_out is None or self._written_out[0] is not h:
+            self._written_out = (h, h.whole())
+        return self._written_out[1].take_rows(rows)
 
-    def column(self, h: RadicalArray, c: int) -> list[SqrtNumber]:
-        return [h.entry(i, c) for i in range(h.shape[0])]
+    def snapshot(self, h: ColumnArray) -> RadicalArray:
+        """The residual as one `RadicalArray` (what a trace records)."""
+        return h.whole()
 
-    def column_is_zero(self, h: RadicalArray, c: int) -> np.ndarray:
-        return h.take_cols([c]).is_zero()[:, 0]
+    def column(self, h: ColumnArray | RadicalArray, c: int) -> list[SqrtNumber]:
+        cells = _column(h, c)
+        return [cells.entry(i, 0) for i in range(cells.shape[0])]
 
-    def exceeds_half(self, h: RadicalArray, i: int, c: int) -> bool:
-        return (h.entry(i, c) - Fraction(1, 2)).sign() > 0
+    def column_is_zero(self, h: ColumnArray | RadicalArray, c: int) -> np.ndarray:
+        return _column(h, c).is_zero()[:, 0]
 
-    def readout(self, h: RadicalArray, i: int, unembedding: CompiledMatrix) -> tuple[int, list[SqrtNumber]]:
-        scores = h.take_rows([i]).matmul(unembedding.num, unembedding.den).to_scalars()[0]
+    def exceeds_half(self, h: ColumnArray, i: int, c: int) -> bool:
+        return (_column(h, c).entry(i, 0) - Fraction(1, 2)).sign() > 0
+
+    def readout(self, h: ColumnArray, i: int, unembedding: CompiledMatrix) -> tuple[int, list[SqrtNumber]]:
+        row = h.take_rows(np.array([i])).whole()
+        scores = row.matmul(unembedding.num, unembedding.den).to_scalars()[0]
         best = 0
         for s in range(1, len(scores)):
             if scores[s] > scores[best]:
                 best = s
         return best, scores
+
+
+def _column(h: ColumnArray | RadicalArray, c: int) -> RadicalArray:
+    """Column c of a live residual (`ColumnArray`) or of a recorded one (`RadicalArray`)."""
+    return full(h.columns[c]) if isinstance(h, ColumnArray) else h.take_cols([c])
+
+
+_DISTINCT_ROWS_MIN = 1024  # rows from which normalising only the distinct rows of a group pays
+
+
+def _normalise_distinct_rows(cells: RadicalArray, centre: bool) -> RadicalArray:
+    """cells.normalise(centre), computed once per distinct row when the cells are rational int64 and
+    repeat (a batch's input bits: many rows, few distinct values). Rows are grouped by a hash of their
+    canonical form (den, numerators), and the grouping is checked exactly before it is used. Rational
+    cells have a rational squared norm, so no row can fail and the order of the work does not matter."""
+    small = cells.small_den()
+    rational = cells.slots == 1 and cells.num.dtype == np.int64 and small is not None
+    if cells.shape[0] < _DISTINCT_ROWS_MIN or not rational:
+        return cells.normalise(centre=centre)
+    table = np.concatenate([small[:, None], cells.num[0]], axis=1)
+    weights = np.random.default_rng(0).integers(1, 2**62, size=table.shape[1], dtype=np.int64) | 1
+    with np.errstate(over="ignore"):
+        hashes = (table * weights).sum(axis=1)  # wraps modulo 2^64; collisions are caught below
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if len(first) * 4 > cells.shape[0] or not np.array_equal(table, table[first][inverse]):
+        return cells.normalise(centre=centre)
+    return cells.take_rows(first).normalise(centre=centre).take_rows(inverse)
+
+
+@dataclass(frozen=True)
+class ViewParts:
+    """A view of several norm groups, side by side: each normalised group as it is (a `RadicalArray`,
+    or `Shared` in a batch), not concatenated, so that `linear` can skip or reuse a group."""
+
+    parts: tuple[RadicalArray | Shared, ...]
+
+
+def _same_objects(old: tuple, new: list) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
 
 def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:
@@ -453,8 +620,14 @@ def _global_slots(v: RadicalArray) -> tuple[np.ndarray, np.ndarray, int]:
     """Re-express v over one radical basis shared by all rows: returns (num, radicands, den) with
     v[i, c] = sum_k num[k, i, c] * sqrt(radicands[k]) / den. Sums over rows are then plain integer sums;
     the basis is the set of distinct radicands in v (slot 0 is the rational part)."""
-    den = lcm(1, *{int(d) for d in v.den})
-    scaled = times(v.num, (den // v.den)[None, :, None])
+    small = v.small_den()
+    if small is not None:
+        den = lcm(1, *(int(d) for d in np.unique(small)))
+        factor = den // small if den < 2**62 else den // v.den
+    else:
+        den = lcm(1, *{int(d) for d in v.den})
+        factor = den // v.den
+    scaled = times(v.num, factor[None, :, None])
     radicands = np.unique(v.rad[1:][v.rad[1:] != 0].astype(object)) if v.slots > 1 else []
     basis = [1, *(int(r) for r in radicands)]
     aligned = all(np.all((v.rad[t] == basis[t]) | (v.rad[t] == 0)) for t in range(v.slots))
@@ -505,13 +678,14 @@ def segment_means(v: RadicalArray, indptr: np.ndarray, indices: np.ndarray) -> R
     """
     size = len(indptr) - 1
     sizes = np.diff(indptr)
+    if np.all(sizes == 1):  # one position per tie set: the mean is that position's value
+        return v.take_rows(indices)
     owner = np.repeat(np.arange(size), sizes)
     first_of = np.zeros(size, dtype=np.int64)
     first_of[sizes > 0] = indices[indptr[:-1][sizes > 0]]
     gathered = v.take_rows(indices)
     same = gathered.rows_equal(v.take_rows(first_of[owner]))
-    all_same = np.ones(size, dtype=bool)
-    np.logical_and.at(all_same, owner, same)
+    all_same = np.bincount(owner[~same], minlength=size) == 0
     keep = np.repeat((all_same & (sizes > 0))[:, None], v.shape[1], axis=1)
     result = v.take_rows(first_of).where_rows_cols(keep)
     mixed = np.nonzero(~all_same)[0]

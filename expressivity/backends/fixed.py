@@ -96,6 +96,9 @@ class FixedBackend:
     def embed(self, table: np.ndarray, tokens: np.ndarray) -> np.ndarray:
         return table[tokens]
 
+    def snapshot(self, h: np.ndarray) -> np.ndarray:
+        return h
+
     def view(self, h: np.ndarray, groups: Sequence[np.ndarray], centre: bool) -> np.ndarray:
         """Each group's reading y / ||y|| from the exact integers: with Y = |G| X - sum X (centred, a
         multiple of y) the reading is Y_c / sqrt(sum Y^2), rounded once. Rows with equal cells give equal

@@ -137,7 +137,7 @@ def int_matmul(a: np.ndarray, b: np.ndarray, as_object: bool = True, b_max: int 
         return np.zeros((*a.shape[:-1], *b.shape[1:]), dtype=object if as_object else np.int64)
     bound = a_max * b_max * max(inner, 1)
     if bound < _EXACT_FLOAT:
-        product = (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+        product = _float_product(a.astype(np.float64), b.astype(np.float64)).astype(np.int64)
     elif bound < _EXACT_INT64:
         product = a.astype(np.int64) @ b.astype(np.int64)
     else:
@@ -145,18 +145,46 @@ def int_matmul(a: np.ndarray, b: np.ndarray, as_object: bool = True, b_max: int 
     return product.astype(object) if as_object else product
 
 
+_BLAS_ROWS = 256  # rows per float64 product: small enough that BLAS stays on one thread
+
+
+def _float_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for a 2-d a, in blocks of _BLAS_ROWS rows. Exactness does not depend on it (every partial
+    sum is an integer below 2^53); speed does: a large product makes BLAS start threads, which on a
+    loaded machine cost more than the product itself."""
+    if a.ndim != 2 or a.shape[0] <= _BLAS_ROWS:
+        return a @ b
+    out = np.empty((a.shape[0], b.shape[1]))
+    for start in range(0, a.shape[0], _BLAS_ROWS):
+        np.matmul(a[start : start + _BLAS_ROWS], b, out=out[start : start + _BLAS_ROWS])
+    return out
+
+
+def _as_int64(values: np.ndarray) -> np.ndarray | None:
+    """values as int64 when every |value| < 2^62, else None."""
+    if values.dtype == np.int64:
+        return values
+    return values.astype(np.int64) if _bound(values) < _INT_LIMIT else None
+
+
 def _gcd_reduce(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     return np.gcd.reduce(values, axis=axis) if values.size else values
+
+
+_UNKNOWN = np.empty(0, dtype=np.int64)  # `RadicalArray._small` before it is checked
 
 
 class RadicalArray:
     """An (R, C) array of exact square-root-field elements, canonical by construction (see module)."""
 
-    __slots__ = ("den", "num", "rad")
+    __slots__ = ("_den", "_small", "num", "rad")
 
     def __init__(self, num: np.ndarray, rad: np.ndarray, den: np.ndarray, canonical: bool = False):
         self.rad = _objects(rad)
-        self.den = _objects(den)
+        if isinstance(den, np.ndarray) and den.dtype == np.int64:
+            self._set_den(den)
+        else:
+            self.den = den
         if canonical:
             self.num = num if num.dtype in (object, np.int64) else _objects(num)
         else:
@@ -175,13 +203,30 @@ class RadicalArray:
 
     @classmethod
     def from_fractions(cls, rows: Sequence[Sequence[Fraction | int]]) -> RadicalArray:
-        rows = [[x if type(x) is Fraction else Fraction(x) for x in row] for row in rows]
-        dens = [lcm(1, *(x.denominator for x in row if x)) for row in rows]
-        num = np.array(
-            [[x.numerator * (d // x.denominator) for x in row] for row, d in zip(rows, dens, strict=True)],
-            dtype=object,
-        ).reshape(len(rows), len(rows[0]) if rows else 0)
-        return cls.from_integers(num, np.array(dens, dtype=object))
+        """Rows of rationals (Fractions or ints); only the non-zero entries are visited twice."""
+        width = len(rows[0]) if rows else 0
+        num = np.zeros((len(rows), width), dtype=object)
+        dens = np.ones(len(rows), dtype=object)
+        for i, row in enumerate(rows):
+            entries = [(c, x if type(x) is Fraction else Fraction(x)) for c, x in enumerate(row) if x]
+            d = lcm(1, *(x.denominator for _, x in entries))
+            for c, x in entries:
+                num[i, c] = x.numerator * (d // x.denominator)
+            dens[i] = d
+        return cls.from_integers(num, dens)
+
+    @classmethod
+    def from_sparse(cls, rows: Sequence[dict[int, Fraction]], width: int) -> RadicalArray:
+        """Rows of rationals given as column -> value (the other entries are 0)."""
+        num = np.zeros((len(rows), width), dtype=object)
+        dens = np.ones(len(rows), dtype=object)
+        for i, row in enumerate(rows):
+            entries = [(c, x if type(x) is Fraction else Fraction(x)) for c, x in row.items()]
+            d = lcm(1, *(x.denominator for _, x in entries))
+            for c, x in entries:
+                num[i, c] = x.numerator * (d // x.denominator)
+            dens[i] = d
+        return cls.from_integers(num, dens)
 
     @classmethod
     def zeros(cls, rows: int, cols: int) -> RadicalArray:
@@ -207,6 +252,34 @@ class RadicalArray:
                 for r, q in x.terms.items():
                     num[slot_of[r], i, c] = q.numerator * (d // q.denominator)
         return cls(num, rad, den)
+
+    # The row denominators are kept in one or both of two forms: `_den`, Python ints (object array),
+    # and `_small`, int64 when every one is below 2^62 (None when not, _UNKNOWN until checked). The
+    # fast paths use `_small`; `den` builds the Python-int form on first use. Neither is changed in
+    # place.
+    @property
+    def den(self) -> np.ndarray:
+        if self._den is None:
+            self._den = self._small.astype(object)
+        return self._den
+
+    @den.setter
+    def den(self, value: np.ndarray) -> None:
+        self._den = _objects(np.asarray(value))
+        self._small = _UNKNOWN
+
+    def _set_den(self, den: np.ndarray) -> None:
+        """Set the denominators from an int64 array."""
+        if _bound(den) < _INT_LIMIT:
+            self._den, self._small = None, den
+        else:
+            self._den, self._small = den.astype(object), None
+
+    def small_den(self) -> np.ndarray | None:
+        """The denominators as int64 when every one is below 2^62, else None."""
+        if self._small is _UNKNOWN:
+            self._small = _as_int64(self._den)
+        return self._small
 
     # -- shape and access ---------------------------------------------------------------------------
     @property
@@ -234,7 +307,9 @@ class RadicalArray:
 
     def take_rows(self, index: np.ndarray) -> RadicalArray:
         index = np.asarray(index, dtype=np.intp)
-        out = RadicalArray(self.num[:, index], self.rad[:, index], self.den[index], canonical=True)
+        small = self.small_den()
+        den = self.den[index] if small is None else small[index]
+        out = RadicalArray(self.num[:, index], self.rad[:, index], den, canonical=True)
         return out._drop_empty_slots()
 
     def take_cols(self, index: Sequence[int] | np.ndarray) -> RadicalArray:
@@ -243,7 +318,8 @@ class RadicalArray:
         index = np.asarray(index, dtype=np.intp)
         num = self.num[:, :, index]
         if self.slots == 1:
-            out = RadicalArray(num, self.rad, self.den, canonical=True)
+            small = self.small_den()
+            out = RadicalArray(num, self.rad, self.den if small is None else small, canonical=True)
         else:
             rad = self.rad.copy()
             rad[1:][~np.any(num[1:] != 0, axis=2)] = 0
@@ -276,21 +352,32 @@ class RadicalArray:
         if in_place:
             self.num, self.rad = self.num[used], self.rad[used]
             return self
-        return RadicalArray(self.num[used], self.rad[used], self.den, canonical=True)
+        small = self.small_den()
+        den = self.den if small is None else small
+        return RadicalArray(self.num[used], self.rad[used], den, canonical=True)
 
     def _reduce(self) -> None:
         rows, cols = self.shape
         if rows == 0:
             return
         if cols == 0:
-            self.den = np.ones(rows, dtype=object)
+            self._set_den(np.ones(rows, dtype=np.int64))
             return
-        if self.num.dtype == np.int64 and _bound(self.den) < _INT_LIMIT:
-            den = self.den.astype(np.int64)
-            g = np.gcd(_gcd_reduce(self.num, axis=(0, 2)), den)
-            if np.any(g != 1):
-                self.num = self.num // g[None, :, None]
-                self.den = (den // g).astype(object)
+        small = self.small_den() if self.num.dtype == np.int64 else None
+        if small is not None:
+            rows = np.nonzero(small > 1)[0]  # a row with denominator 1 is reduced
+            if rows.size == 0:
+                return
+            part = self.num if rows.size == small.size else self.num[:, rows]
+            g = np.gcd(_gcd_reduce(part, axis=(0, 2)), small[rows])
+            common = g > 1
+            if common.any():
+                rows, g = rows[common], g[common]
+                self.num = self.num.copy()
+                self.num[:, rows] //= g[None, :, None]
+                den = small.copy()
+                den[rows] //= g
+                self._set_den(den)
             return
         g = np.gcd(_objects(_gcd_reduce(self.num, axis=(0, 2))), self.den)
         if np.any(g != 1):
@@ -303,21 +390,89 @@ class RadicalArray:
 
     # -- arithmetic ---------------------------------------------------------------------------------
     def _rescaled(self, new_den: np.ndarray) -> np.ndarray:
-        factor = new_den // self.den
+        """The numerators over new_den (a multiple of every row's denominator; int64 or objects)."""
+        small = self.small_den() if new_den.dtype == np.int64 else None
+        factor = new_den // (self.den if small is None else small)
         if np.all(factor == 1):
             return self.num
         return times(self.num, factor[None, :, None])
 
+    def _common_den(self, other_den: RadicalArray | int) -> np.ndarray:
+        """lcm of the row denominators with other's (an array's or one integer), int64 when bounded."""
+        mine = self.small_den()
+        if isinstance(other_den, RadicalArray):
+            theirs = other_den.small_den()
+        else:
+            theirs = np.int64(other_den) if abs(int(other_den)) < _INT_LIMIT else None
+        if mine is not None and theirs is not None and _bound(mine) * _bound(theirs) < _INT_LIMIT:
+            if isinstance(other_den, RadicalArray) and (mine is theirs or np.array_equal(mine, theirs)):
+                return mine
+            return np.lcm(mine, theirs)
+        return np.lcm(self.den, other_den.den if isinstance(other_den, RadicalArray) else int(other_den))
+
     def __add__(self, other: RadicalArray) -> RadicalArray:
         if self.shape != other.shape:
             raise ValueError(f"shape mismatch {self.shape} + {other.shape}")
-        den = np.lcm(self.den, other.den)
+        den = self._common_den(other)
         a, b = self._rescaled(den), other._rescaled(den)
         if self.slots == other.slots and np.array_equal(self.rad, other.rad):
             return RadicalArray(plus(a, b), self.rad.copy(), den)
         num = np.concatenate([plus(a[:1], b[:1]), a[1:], b[1:]], axis=0)
         rad = np.concatenate([self.rad[:1], self.rad[1:], other.rad[1:]], axis=0)
         return RadicalArray(num, rad.copy(), den)
+
+    def add_to_columns(self, columns: np.ndarray, delta: RadicalArray) -> RadicalArray:
+        """self with delta (rows x len(columns)) added to the given distinct columns.
+
+        When both are rational with int64 numerators and denominators (the usual case), only the
+        written columns are touched: rows whose denominator grows are rescaled, and a row is reduced
+        only when the gcd of its denominator and its written columns exceeds 1 (otherwise the whole
+        row's gcd with its denominator is 1 already). Else the general sum of full-width arrays."""
+        fast = self._add_to_columns_rational(columns, delta)
+        if fast is not None:
+            return fast
+        num = np.zeros((delta.slots, delta.shape[0], self.shape[1]), dtype=delta.num.dtype)
+        num[:, :, columns] = delta.num
+        return self + RadicalArray(num, delta.rad.copy(), delta.den.copy(), canonical=True)
+
+    def _add_to_columns_rational(self, columns: np.ndarray, delta: RadicalArray) -> RadicalArray | None:
+        if self.slots != 1 or delta.slots != 1 or self.num.dtype != np.int64 or delta.num.dtype != np.int64:
+            return None
+        den_h, den_d = self.small_den(), delta.small_den()
+        if den_h is None or den_d is None:
+            return None
+        num, change = self.num[0], delta.num[0]
+        if np.array_equal(den_h, den_d):
+            den = den_h.copy()
+            num = num.copy()
+        else:
+            if _bound(den_h) * _bound(den_d) >= _INT_LIMIT:
+                return None
+            den = np.lcm(den_h, den_d)
+            scale_h, scale_d = den // den_h, den // den_d
+            if _bound(change) * _bound(scale_d) >= _INT_LIMIT:
+                return None
+            change = change * scale_d[:, None]
+            grown = np.nonzero(scale_h != 1)[0]
+            num = num.copy()
+            if grown.size:
+                if _bound(num[grown]) * _bound(scale_h) >= _INT_LIMIT:
+                    return None
+                num[grown] *= scale_h[grown, None]
+        written = num[:, columns]
+        if _bound(written) + _bound(change) >= _INT_LIMIT:
+            return None
+        written = written + change
+        num[:, columns] = written
+        rows = np.nonzero(den > 1)[0]
+        if rows.size:
+            g = np.gcd(_gcd_reduce(written[rows], axis=1), den[rows])
+            rows = rows[g > 1]
+            if rows.size:
+                g = np.gcd(_gcd_reduce(num[rows], axis=1), den[rows])
+                num[rows] //= g[:, None]
+                den[rows] //= g
+        return RadicalArray(num[None], self.rad, den, canonical=True)
 
     def __neg__(self) -> RadicalArray:
         return RadicalArray(-self.num, self.rad.copy(), self.den.copy(), canonical=True)
@@ -346,13 +501,16 @@ class RadicalArray:
         `weights_max` = max|W_num| when known). Numerators stay int64 where the bound allows."""
         w_t = np.asarray(weights_num).T
         num = np.stack([int_matmul(self.num[t], w_t, False, weights_max) for t in range(self.slots)])
+        small = self.small_den()
+        if small is not None and _bound(small) * int(weights_den) < _INT_LIMIT:
+            return RadicalArray(num, self.rad.copy(), small * int(weights_den))
         return RadicalArray(num, self.rad.copy(), self.den * int(weights_den))
 
     def add_row_vector(self, bias_num: np.ndarray, bias_den: int) -> RadicalArray:
         """x + b for a rational vector b = bias_num / bias_den added to every row."""
-        den = np.lcm(self.den, int(bias_den))
+        den = self._common_den(int(bias_den))
         num = self._rescaled(den)
-        term = times((den // int(bias_den))[:, None], _objects(np.asarray(bias_num))[None, :])
+        term = times((den // int(bias_den))[:, None], np.asarray(bias_num)[None, :])
         num = np.concatenate([plus(num[:1], term[None]), num[1:]])
         return RadicalArray(num, self.rad.copy(), den)
 
@@ -378,6 +536,10 @@ class RadicalArray:
 
     @staticmethod
     def concat_cols(parts: Sequence[RadicalArray]) -> RadicalArray:
+        """The columns of every part side by side (parts have the same number of rows)."""
+        fast = _concat_rational(parts)
+        if fast is not None:
+            return fast
         rows = parts[0].shape[0]
         den = np.ones(rows, dtype=object)
         for part in parts:
@@ -416,10 +578,12 @@ class RadicalArray:
         num = self.num
         if centre and cols:
             num = plus(times(num, cols), -total(num, axis=2, keepdims=True))
-        squared = np.zeros(rows, dtype=object)
-        for t in range(self.slots):
-            squared = squared + _objects(total(times(num[t], num[t]), axis=1)) * self.rad[t]
-        if self.slots > 1:
+        if self.slots == 1:
+            squared = _narrow(total(times(num[0], num[0]), axis=1), True)
+        else:
+            squared = np.zeros(rows, dtype=object)
+            for t in range(self.slots):
+                squared = squared + _objects(total(times(num[t], num[t]), axis=1)) * self.rad[t]
             self._check_cross_terms(num)
         distinct, where = np.unique(squared, return_inverse=True)
         classes = [radical_class(int(a)) if a else (1, 1, 1) for a in distinct]
@@ -427,6 +591,15 @@ class RadicalArray:
         rep = np.array([c[0] for c in classes], dtype=object)[where]
         scale = np.array([c[2] for c in classes], dtype=object)[where]  # b
         den = np.array([c[1] * c[0] for c in classes], dtype=object)[where]  # a * rep
+        if self.slots == 1:
+            # one radical per row at most: sqrt(1) sqrt(rep) = sqrt(rep), no products of classes
+            scaled = times(num[0], scale[:, None])
+            rational = rep == 1
+            out_num = np.zeros((2, rows, cols), dtype=scaled.dtype)
+            out_num[0][rational] = scaled[rational]
+            out_num[1][~rational] = scaled[~rational]
+            out_rad = np.stack([np.ones(rows, dtype=object), np.where(rational, 0, rep)])
+            return RadicalArray(out_num, out_rad, den)
         terms = [(times(num[t], scale[:, None]), self.rad[t], rep) for t in range(self.slots)]
         out_num, out_rad, den_factor = _radical_products(terms)
         return RadicalArray(out_num, out_rad, den * den_factor)
@@ -473,14 +646,15 @@ class RadicalArray:
         value = np.zeros((rows, cols))
         magnitude = np.zeros((rows, cols))
         absolute = np.zeros((rows, cols))
-        small_den = _bound(self.den) < _EXACT_FLOAT
+        small = self.small_den()
+        small_den = small is not None and _bound(small) < _EXACT_FLOAT
         for t in range(self.slots):
             nonzero = self.num[t] != 0
             if self.num.dtype == np.int64 and small_den and _bound(self.num[t]) < _EXACT_FLOAT:
-                ratio = self.num[t].astype(np.float64) / self.den.astype(np.float64)[:, None]
+                ratio = self.num[t].astype(np.float64) / small.astype(np.float64)[:, None]
             else:
                 ratio = _ratios(_objects(self.num[t]), self.den[:, None]).astype(np.float64)
-            root = _roots(self.rad[t]).astype(np.float64)[:, None]
+            root = np.ones((rows, 1)) if t == 0 else _roots(self.rad[t]).astype(np.float64)[:, None]
             with np.errstate(invalid="ignore", over="ignore"):
                 term = np.where(nonzero, ratio * root, 0.0)
                 value += term
@@ -506,7 +680,7 @@ class RadicalArray:
 
     def same_as(self, other: RadicalArray) -> bool:
         """Exactly the same array (both canonical: equal iff their arrays are equal)."""
-        return (
+        return self is other or (
             self.shape == other.shape
             and self.slots == other.slots
             and np.array_equal(self.den, other.den)
@@ -515,11 +689,51 @@ class RadicalArray:
         )
 
     def rows_equal(self, other: RadicalArray) -> np.ndarray:
-        """Exact per-row equality of two arrays of the same shape."""
+        """Exact per-row equality of two arrays of the same shape (for rational int64 arrays, by
+        cross-multiplying: a / d == b / e iff a e == b d)."""
+        mine, theirs = self.small_den(), other.small_den()
+        rational = self.slots == other.slots == 1 and self.num.dtype == other.num.dtype == np.int64
+        small = rational and mine is not None and theirs is not None and self.shape == other.shape
+        if small and max(_bound(self.num) * _bound(theirs), _bound(other.num) * _bound(mine)) < _INT_LIMIT:
+            cross = self.num[0] * theirs[:, None] == other.num[0] * mine[:, None]
+            return np.all(cross, axis=1)
         return np.all((self - other).is_zero(), axis=1)
 
     def __repr__(self) -> str:
         return f"RadicalArray(shape={self.shape}, slots={self.slots})"
+
+
+def _concat_rational(parts: Sequence[RadicalArray]) -> RadicalArray | None:
+    """concat_cols of rational parts with int64 numerators and denominators, in int64 (None when a
+    part holds radicals or a bound reaches 2^62).
+
+    Over the row's common denominator D = lcm of the parts' denominators the result is reduced when
+    every part is: a prime p dividing D divides some part's denominator d_X to the full power, so
+    D / d_X is prime to p, and p dividing every scaled numerator of X would divide all of X's
+    numerators and d_X."""
+    if any(p.slots != 1 or p.num.dtype != np.int64 for p in parts):
+        return None
+    dens = [p.small_den() for p in parts]
+    if any(d is None for d in dens):
+        return None
+    den = dens[0]
+    for d in dens[1:]:
+        if d is den or np.array_equal(d, den):
+            continue
+        if _bound(den) * _bound(d) >= _INT_LIMIT:
+            return None
+        den = np.lcm(den, d)
+    nums = []
+    for part, d in zip(parts, dens, strict=True):
+        if d is den or np.array_equal(d, den):
+            nums.append(part.num[0])
+            continue
+        factor = den // d
+        if _bound(part.num) * _bound(factor) >= _INT_LIMIT:
+            return None
+        nums.append(part.num[0] * factor[:, None])
+    num = np.concatenate(nums, axis=1)[None]
+    return RadicalArray(num, parts[0].rad, den, canonical=True)
 
 
 def _ratio(n: int, d: int) -> float:

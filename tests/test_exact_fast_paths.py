@@ -1,0 +1,117 @@
+"""The exact backend's fast paths against the general ones they stand in for, entry by entry:
+
+- column-local adds (`RadicalArray.add_to_columns`, `ColumnArray`) against adding a full-width array;
+- the int64 concatenation of rational columns against concatenation through Python ints;
+- `rows_equal` by cross-multiplication against the zero test of the difference;
+- normalising only the distinct rows of a large repetitive group against normalising every row;
+- `Shared` values (a batch's word-independent parts) against the rows they stand for.
+
+Values are rationals with numerators and denominators up to 2^70 (so both the int64 paths and their
+Python-int fallbacks run) and arrays with square roots, compared as exact `SqrtNumber`s.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import gcd
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_core_sqrtfield import arrays
+
+from expressivity.backends.exact import _normalise_distinct_rows
+from expressivity.numbers import RadicalArray
+from expressivity.numbers.column_array import ColumnArray, Shared, shared_in_blocks
+
+SIZES = st.sampled_from([1, 3, 12, 2**20, 2**40, 2**70])
+
+
+@st.composite
+def rationals(draw) -> Fraction:
+    size = draw(SIZES)
+    return Fraction(draw(st.integers(-size, size)), draw(st.integers(1, draw(SIZES))))
+
+
+def fraction_rows(rows: int, cols: int) -> st.SearchStrategy[list[list[Fraction]]]:
+    return st.lists(st.lists(rationals(), min_size=cols, max_size=cols), min_size=rows, max_size=rows)
+
+
+@st.composite
+def rational_arrays(draw, rows: int, cols: int) -> RadicalArray:
+    return RadicalArray.from_fractions(draw(fraction_rows(rows, cols)))
+
+
+def general_concat(parts: list[RadicalArray]) -> RadicalArray:
+    """concat_cols through Python-int numerators (the path the int64 one replaces)."""
+    return RadicalArray.concat_cols(
+        [RadicalArray(p.num.astype(object), p.rad, p.den.astype(object), canonical=True) for p in parts]
+    )
+
+
+@given(st.data())
+@settings(max_examples=80, deadline=None)
+def test_add_to_columns_equals_a_full_width_add(data):
+    rows, width = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5))
+    if data.draw(st.booleans()):
+        h = data.draw(arrays(rows, width))[0]  # with square roots: the general path
+    else:
+        h = data.draw(rational_arrays(rows, width))
+    columns = np.array(data.draw(st.permutations(range(width)))[: data.draw(st.integers(1, width))])
+    delta = data.draw(rational_arrays(rows, len(columns)))
+    padded = np.zeros((rows, width), dtype=object)
+    padded[:, columns] = delta.num[0]
+    expected = (h + RadicalArray.from_integers(padded, delta.den)).to_scalars()
+    assert h.add_to_columns(columns, delta).to_scalars() == expected
+    assert ColumnArray.split(h).add_to_columns(columns, delta).whole().to_scalars() == expected
+
+
+@given(st.data())
+@settings(max_examples=80, deadline=None)
+def test_rational_concat_equals_the_python_int_concat(data):
+    rows, count = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4))
+    parts = [data.draw(rational_arrays(rows, data.draw(st.integers(1, 3)))) for _ in range(count)]
+    fast = RadicalArray.concat_cols(parts)
+    assert fast.to_scalars() == general_concat(parts).to_scalars()
+    for i in range(rows):  # still canonical: every row reduced
+        assert gcd(int(fast.den[i]), *(int(x) for x in fast.num[:, i].ravel())) == 1
+
+
+@given(st.data())
+@settings(max_examples=80, deadline=None)
+def test_rows_equal_by_cross_multiplication(data):
+    rows, cols = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 3))
+    first, other = data.draw(fraction_rows(rows, cols)), data.draw(fraction_rows(rows, cols))
+    copied = [data.draw(st.booleans()) for _ in range(rows)]
+    second = [first[i] if copied[i] else other[i] for i in range(rows)]
+    expected = [first[i] == second[i] for i in range(rows)]
+    got = RadicalArray.from_fractions(first).rows_equal(RadicalArray.from_fractions(second))
+    assert got.tolist() == expected
+    assert all(expected[i] for i in range(rows) if copied[i])
+
+
+@given(st.data())
+@settings(max_examples=15, deadline=None)
+def test_normalising_distinct_rows_equals_normalising_every_row(data):
+    distinct = data.draw(rational_arrays(data.draw(st.integers(1, 6)), data.draw(st.integers(1, 4))))
+    picks = st.lists(st.integers(0, distinct.shape[0] - 1), min_size=1100, max_size=1100)
+    order = np.array(data.draw(picks))
+    centre = data.draw(st.booleans())
+    got = _normalise_distinct_rows(distinct.take_rows(order), centre)
+    assert got.shape == (len(order), distinct.shape[1])
+    assert got.rows_equal(distinct.normalise(centre=centre).take_rows(order)).all()
+
+
+@given(st.data())
+@settings(max_examples=40, deadline=None)
+def test_shared_stands_for_its_repeated_rows(data):
+    block, copies = data.draw(st.integers(1, 4)), data.draw(st.integers(2, 4))
+    word = data.draw(rational_arrays(block, 1))
+    stacked = word.take_rows(np.tile(np.arange(block), copies))
+    shared = shared_in_blocks(stacked, block)
+    assert isinstance(shared, Shared) and shared.full().to_scalars() == stacked.to_scalars()
+    # one changed entry in the second word: not shared any more
+    bump = np.zeros((stacked.shape[0], 1), dtype=object)
+    bump[block + data.draw(st.integers(0, block - 1)), 0] = 1
+    changed = stacked.add_to_columns(np.array([0]), RadicalArray.from_integers(bump))
+    assert shared_in_blocks(changed, block) is None
