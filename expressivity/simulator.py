@@ -282,7 +282,7 @@ class Simulator:
         columns = np.array([self._index[label] for label in stage.timestep_labels], dtype=np.intp)
         rows = np.zeros(h.shape[0], dtype=np.intp)
         values = [value for cells in stage.timestep for value in cells.values(t)]
-        current = backend.embed(backend.kind_table([values]), rows)
+        current = backend.snapshot(backend.embed(backend.kind_table([values]), rows))
         if written is not None:
             width = len(columns)
             negate = CompiledMatrix.of([[-(r == c) for c in range(width)] for r in range(width)], width)

@@ -178,19 +178,25 @@ LOOP_COUNTS = st.one_of(
 
 
 @st.composite
-def staged_models(draw: st.DrawFn, max_positions: int = 6, alphabet: str = "ab") -> tuple[Model, str]:
+def staged_models(
+    draw: st.DrawFn, max_positions: int = 6, alphabet: str = "ab", generic: bool = False
+) -> tuple[Model, str]:
     """A random tiny model made of 1-4 stages (1-2 layers each, r a constant 0-3 or a log term); a stage
-    may read a timestep group t{k}[0..3] through an FFN that writes ordinary cells. A word to run it on."""
+    may read a timestep group t{k}[0..3] through an FFN that writes ordinary cells. A word to run it on.
+    `generic` as for `models`: exact zeros are rare, for comparisons of approximate runs with exact."""
     width = draw(st.integers(2, 5))
     labels = [f"c{k}" for k in range(width)]
     kinds = ("BOS", *alphabet, "PAD")
-    embedding = {
-        kind: {label: draw(HALVES) for label in draw(st.lists(st.sampled_from(labels), unique=True))}
-        for kind in kinds
-    }
+    if generic:
+        embedding = {kind: {label: draw(NONZERO_HALVES) for label in labels} for kind in kinds}
+    else:
+        embedding = {
+            kind: {label: draw(HALVES) for label in draw(st.lists(st.sampled_from(labels), unique=True))}
+            for kind in kinds
+        }
     stages, cells = [], []
     for k in range(draw(st.integers(1, 4))):
-        stage_layers = [draw(layers(labels, 10 * k + j)) for j in range(draw(st.integers(1, 2)))]
+        stage_layers = [draw(layers(labels, 10 * k + j, generic)) for j in range(draw(st.integers(1, 2)))]
         timestep = []
         if draw(st.booleans()):
             group = [f"t{k}[{c}]" for c in range(4)]
@@ -202,7 +208,7 @@ def staged_models(draw: st.DrawFn, max_positions: int = 6, alphabet: str = "ab")
                 w1=draw(matrices(2, 4)),
                 w2=draw(matrices(1, 2)),
                 writes=[draw(st.sampled_from(labels))],
-                b1=draw(st.lists(HALVES, min_size=2, max_size=2)),
+                b1=draw(st.lists(NONZERO_HALVES if generic else HALVES, min_size=2, max_size=2)),
             )
             stage_layers.append(Layer(ffns=[reader]))
         stages.append(Stage(f"stage{k}", stage_layers, draw(LOOP_COUNTS), timestep))
