@@ -226,9 +226,9 @@ def precision_table(
 def worst_case_words(model: Model, size: int) -> list[str]:
     """Each route's hardest inputs of one size (those that put a decision on its edge):
 
-    - connectivity on m = size vertices: the path 0 -> 1 -> .. -> m-1 from s = 0 to t = m-1 (reachable
-      only by a path of length m - 1, found at the last loop iteration), the same path with its last
-      edge missing (unreachable), and the complete graph;
+    - connectivity (or a program over graph input) on m = size vertices: the path 0 -> 1 -> .. -> m-1
+      from s = 0 to t = m-1 (reachable only by a path of length m - 1, found at the last loop
+      iteration), the same path with its last edge missing (unreachable), and the complete graph;
     - a circuit: all-zero, all-one and alternating inputs;
     - a formula (or any other model over an alphabet): each constant word, and the words that split the
       length between two letters as evenly as possible (counts at a majority threshold).
@@ -236,7 +236,7 @@ def worst_case_words(model: Model, size: int) -> list[str]:
     from expressivity.compile.connectivity import connectivity_word
 
     route = model.metadata.get("route")
-    if route == "connectivity":
+    if route == "connectivity" or model.metadata.get("input") == "graph":
         m = size
         path = [[int(j == i + 1) for j in range(m)] for i in range(m)]
         cut = [row[:] for row in path]

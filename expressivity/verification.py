@@ -202,10 +202,13 @@ def _check_chunk(
 
 
 def words_of_size(model: Model, size: int, count: int, seed: int = 0) -> list[str]:
-    """`count` random input words of one size: graphs on `size` vertices for connectivity, random input
-    vectors for a circuit (whose size is fixed), else random words of length `size` over the alphabet."""
+    """`count` random input words of one size: graphs on `size` vertices for connectivity and for a
+    program over graph input, random input vectors for a circuit (whose size is fixed), else random words
+    of length `size` over the alphabet."""
     rng = random.Random(seed)
     route = model.metadata.get("route")
+    if model.metadata.get("input") == "graph":
+        route = "connectivity"
     if route in ("connectivity", "circuit"):
         stream = _ROUTES[route](model, size, rng)
         if route == "connectivity":
