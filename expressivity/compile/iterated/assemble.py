@@ -23,6 +23,10 @@ Sections.
     suffix  the accept sentence, evaluated as the formula compiler evaluates a sentence, into `accept`
 The readout is the last token, a padding token (BOS when n = 0, which embeds the interpreter's answer on
 the empty word).
+
+Causal mode (`causal=True`, causal.py): C(n) copies of the assignment tokens, every relation atom a
+causal lookup into an earlier copy, quantifier heads reading the previous copy, and the update's
+capture and commit gated to the copies from F + U on.
 """
 
 from __future__ import annotations

@@ -7,14 +7,13 @@ The state has to move forward as t grows: the padding holds C copies of the n^k 
 the formula compiler's causal mode), every copy holds every relation, and every head reads earlier
 copies only.
 
-Delays. A node evaluated at copy c reads its relation atoms from a fixed earlier copy: a quantifier
-head at copy c reads its body at copy c - 1 (the formula compiler's causal quantifier head, joined on
-the key of copy c - 1), so an atom at quantifier nesting q below a root of delay U is evaluated at copy
-c - (U - q) and is read by a lookup from copy c - (U - q) - (U - q')... precisely: `delayed` renames
-every relation atom R(z) under q quantifiers to R_delay<U - q>(z), and its lookup joins on the key of
-copy (copy - (U - q)); then every atom of a root evaluated at copy c reads copy c - U, whatever its
-nesting (U >= 1 + the deepest nesting of an atom, and >= the quantifier depth, so static quantifiers
-are right too).
+Delays. A quantifier head at copy c reads its body at copy c - 1 (the formula compiler's causal
+quantifier head, joined on the key of copy c - 1), so a node under q quantifiers of a root evaluated at
+copy c is evaluated at copy c - q. `delayed` renames every relation atom R(z) under q quantifiers to
+R_delay<U - q>(z), and its lookup joins on the key of copy (its own copy) - (U - q): every atom of the
+root then reads the state of copy c - q - (U - q) = c - U, whatever its nesting. U is at least 1 + the
+deepest nesting of an atom (a lookup reads an earlier copy) and at least the quantifier depth (so
+static quantifiers are right too).
 
 Invariant. Let F be the quantifier depth of the inits (the init is right at copies >= F) and U the
 update's delay. Copies c < F + U keep their init; a copy c >= F + U captures update(state of copy
