@@ -2,9 +2,8 @@
 
 - `program_from_dfa(dfa)`: a regular language. Relations T_p_q(x, y) for states p, q say "reading
   w_{x+1} .. w_y from p leads to q" (x <= y). init: x = y (p = q) or y = x + 1 and w_y leads from p to q;
-  update (doubling): T_p_q(x, y) := exists z. OR_r T_p_r(x, z) & T_r_q(z, y) (one quantifier per
-  relation, whose body is one OR of |Q| ANDs of two lookups: |Q| quantifiers fewer per relation
-  than one exists per r, and so fewer cells at every token). After l iterations T is
+  update (doubling): T_p_q(x, y) := OR_r exists z. T_p_r(x, z) & T_r_q(z, y) (one small quantifier
+  per r: each body is one AND of two lookups, a one-unit table). After l iterations T is
   right for y - x <= 2^l, so ceil(log2 n) iterations cover the whole word (y - x <= n - 1). accept: the
   first letter leads from the start to some r, and T_r_f(first, last) for an accepting f (the empty word:
   iff the start accepts). |Q|^2 relations, k = 3 variables.
@@ -109,7 +108,7 @@ def transition_relations(
             init: Formula = And(_successor("x", "y", "z"), _any(letters)) if letters else Const(False)
             if p == q:
                 init = Or(Equal("x", "y"), init)
-            update = Exists("z", _any([_compose(index, p, r, q) for r in states]))
+            update = _any([Exists("z", _compose(index, p, r, q)) for r in states])
             specs.append(RelationSpec(_name(index, p, q), ("x", "y"), init, update))
     return tuple(specs)
 
