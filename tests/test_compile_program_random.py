@@ -4,6 +4,7 @@ simulator also checks that every scratch cell is 0 after every loop iteration, o
 Programs: k <= 3 variables, 1-2 relations, update quantifier depth <= 3 (mixed) or <= 2 (causal, whose
 padding grows with the loop count: words of length <= 2 keep it small)."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,8 @@ def test_compiled_program_agrees_with_the_interpreter(program, inputs):
     assert_agrees(program, inputs, causal=False)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(programs(max_depth=2), st.lists(words("ab", 0, 2), min_size=1, max_size=3))
 def test_causal_compiled_program_agrees_with_the_interpreter(program, inputs):
     assert_agrees(program, inputs, causal=True)

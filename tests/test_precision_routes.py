@@ -146,17 +146,23 @@ def test_random_programs_keep_every_tie(program, inputs) -> None:
         assert_same_ties(simulator, word)
 
 
+A_BEFORE_B = """relation Seen(x): init Q_a(x); update Seen(x) | exists y. y < x & Seen(y);
+loops ceil(log2 n) + 1; accept exists x. Q_b(x) & Seen(x);"""
+
+
 @pytest.mark.parametrize(
-    ("program", "alphabet", "word"),
+    ("program", "alphabet", "word", "causal"),
     [
-        (program_from_dfa(EXAMPLE_DFAS["parity"]), "01", "0110"),
-        (program_from_dfa(EXAMPLE_DFAS["ab_star"]), "ab", "abab"),
-        (clock_program(), "ab", "abab"),
-        pytest.param(s5_program(), "abe", "ab", marks=pytest.mark.slow),
+        (program_from_dfa(EXAMPLE_DFAS["parity"]), "01", "0110", False),
+        (program_from_dfa(EXAMPLE_DFAS["ab_star"]), "ab", "abab", False),
+        (clock_program(), "ab", "abab", False),
+        (A_BEFORE_B, "ab", "ab", True),
+        pytest.param(s5_program(), "abe", "ab", False, marks=pytest.mark.slow),
     ],
 )
-def test_showcase_programs_keep_every_tie(program, alphabet, word) -> None:
-    assert_same_ties(Simulator(compile_program(program, alphabet, self_check=False)), word)
+def test_showcase_programs_keep_every_tie(program, alphabet, word, causal) -> None:
+    model = compile_program(program, alphabet, causal=causal, self_check=False)
+    assert_same_ties(Simulator(model), word)
 
 
 def test_connectivity_program_keeps_every_tie() -> None:
