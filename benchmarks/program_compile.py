@@ -103,7 +103,9 @@ def main() -> None:
         smaller_showcases(rng)
     program = s5_program()
     model = compiled("S5 word problem", program, "abe")
-    shape = ", ".join(f"n={n}: {model.loops(n)} loops, {model.sequence_length(n)} tokens" for n in (8, 16, 32))
+    shape = ", ".join(
+        f"n={n}: {model.loops(n)} loops, {model.sequence_length(n)} tokens" for n in (8, 16, 32)
+    )
     print(f"# S5 word problem (as `inspect --json` reports them): {shape}")
     sizes = [int(n) for n in args.s5_sizes.split(",")]
     times = []
