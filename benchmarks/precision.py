@@ -50,14 +50,15 @@ RANDOM_PROGRAMS = 3
 
 
 def programs():
-    """(name, program, alphabet, sizes) of the program route: showcases, then random programs."""
-    yield "program a-before-b k=2", A_BEFORE_B, "ab", [2, 4, 8]
-    yield "program dfa parity k=3", program_from_dfa(EXAMPLE_DFAS["parity"]), "01", [2, 3, 4]
-    yield "program connectivity k=3", connectivity_program(), None, [2, 3]
-    yield "program clock d=2 k=2", clock_program(), "ab", [2, 3, 4]
-    yield "program S5 k=3", s5_program(), "abe", [2, 3]
+    """(name, program, alphabet, sizes, causal) of the program route: showcases, then random programs."""
+    yield "program a-before-b k=2", A_BEFORE_B, "ab", [2, 4, 8], False
+    yield "program a-before-b k=2 causal", A_BEFORE_B, "ab", [2, 3], True
+    yield "program dfa parity k=3", program_from_dfa(EXAMPLE_DFAS["parity"]), "01", [2, 3, 4], False
+    yield "program connectivity k=3", connectivity_program(), None, [2, 3], False
+    yield "program clock d=2 k=3", clock_program(), "ab", [2, 3, 4], False
+    yield "program S5 k=3", s5_program(), "abe", [2, 3], False
     for index, program in enumerate(random_programs(RANDOM_PROGRAMS)):
-        yield f"program random #{index}", program, "ab", [2, 3]
+        yield f"program random #{index}", program, "ab", [2, 3], False
 
 
 def random_programs(count: int) -> list:
@@ -103,8 +104,8 @@ def all_routes():
                 compile_circuit(majority(fan_in), causal=causal).model,
                 [0],
             )
-    for name, program, alphabet, sizes in programs():
-        yield name, compile_program(program, alphabet, self_check=False), sizes
+    for name, program, alphabet, sizes, causal in programs():
+        yield name, compile_program(program, alphabet, causal=causal, self_check=False), sizes
 
 
 def main() -> None:
