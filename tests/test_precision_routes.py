@@ -4,9 +4,9 @@ iteration) and every output of the exact run.
 
 The families are those of the compile tests, at sizes that keep this file fast: FO[M] sentences with
 k <= 3 variables in both modes, s-t connectivity up to m = 6 vertices, random circuits and c432 in both
-modes, and iterated programs (random ones with k <= 3, and the showcases at small n), whose fixed:p
-runs also check that every scratch cell is 0 after every loop iteration. The exact run is the
-reference; `precision.compare` names the first difference.
+modes, and iterated programs (random ones with k <= 3, the showcases at small n, one in causal mode),
+whose fixed:p runs also check that every scratch cell is 0 after every loop iteration. The exact run is
+the reference; `precision.compare` names the first difference.
 """
 
 from __future__ import annotations
