@@ -183,6 +183,7 @@ def all_heads_causal(model):
     return bool(heads) and all(head.mask in ("causal", "strict") for head in heads)
 
 
+@pytest.mark.slow
 def test_causal_showcases_at_small_n():
     """Causal mode (every head causal, copies that move the relations forward): the parity DFA on every
     word of length <= 2 and connectivity on the path 0 -> 1 both ways, against their definitions;
