@@ -3,8 +3,9 @@ the exact run (p .. p + 16 and 2p all agree, `expressivity.precision`), beside l
 
 Routes: FO[M] sentences with k = 1, 2, 3 variables in both masking modes, s-t connectivity, the
 circuit compiler (majority circuits of growing fan-in, both modes), and iterated programs
-(`compile_program`: a k = 2 program, the DFA, connectivity, clock and S5 showcases, and random programs
-with k <= 3 drawn with a fixed seed); a program's tie sets are compared at every loop iteration.
+(`compile_program`: a k = 2 program in both modes, the DFA, connectivity, clock and S5 showcases, and
+random programs with k <= 3 drawn with a fixed seed); a program's tie sets are compared at every loop
+iteration. `--only program` measures the program route alone.
 Inputs per size: random words plus the route's worst cases (`precision.audit_words`). Each row prints
 n, N, log2 N, p0 and p0 / log2 N; the line before the last names the route and size of the maximum and
 the first tie that breaks just below its p0 (the gadget that sets c); the last line is
