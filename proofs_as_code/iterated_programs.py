@@ -24,6 +24,9 @@ the formula compiler (Theorem 1 of the padding paper: an FO[M] formula is a cons
 every scratch cell is undone by a sign-flipped twin after the new values are captured, so the block
 can repeat with the same weights; the init is in the prefix and the accept sentence in the suffix.
 The loop count of the model is the program's r(n), so the model has O(log^d n) layers at length n.
+With `causal=True` every head is causal; the padding then holds C(n) >= F + A + 1 + U r(n) copies of
+the assignment tokens, each copy updating from an earlier one (compile/iterated/causal.py), a
+polynomial of degree k + d.
 
 (c) => (a) [relied on]. An AHAT layer with rational weights on a polynomial number of positions is an
 FO-uniform TC^0 computation on O(log n)-bit numbers (the padding paper's upper bound), so
@@ -49,15 +52,21 @@ from expressivity.logic import IteratedProgram, accepts_batch
 from expressivity.logic.strategies import programs
 
 
-def construct(program: IteratedProgram | str, alphabet: str | None) -> Model:
-    """(b) => (c): the one looped model of `program`."""
-    return compile_program(program, alphabet, self_check=False)
+def construct(program: IteratedProgram | str, alphabet: str | None, causal: bool = False) -> Model:
+    """(b) => (c): the one looped model of `program` (purely causal with `causal=True`)."""
+    return compile_program(program, alphabet, causal=causal, self_check=False)
 
 
-def check(programs_count: int = 10, words_per_program: int = 4, max_length: int = 4, seed: int = 0) -> dict:
-    """Compiles `programs_count` random programs over "ab" and runs each on random words of length <=
-    max_length exactly; returns the number of runs, the agreements with the interpreter, the loop
-    schedules seen and how many runs accepted."""
+def check(
+    programs_count: int = 10,
+    words_per_program: int = 4,
+    max_length: int = 4,
+    seed: int = 0,
+    causal: bool = False,
+) -> dict:
+    """Compiles `programs_count` random programs over "ab" (in causal mode with `causal=True`) and runs
+    each on random words of length <= max_length exactly; returns the number of runs, the agreements
+    with the interpreter, the loop schedules seen and how many runs accepted."""
     rng = random.Random(seed)
     found: list[tuple[IteratedProgram, list[str]]] = []
 
@@ -80,7 +89,7 @@ def check(programs_count: int = 10, words_per_program: int = 4, max_length: int 
     runs = agreements = accepted = 0
     schedules: set[str] = set()
     for program, words in found:
-        simulator = Simulator(construct(program, "ab"))
+        simulator = Simulator(construct(program, "ab", causal))
         expected = accepts_batch(program, words)
         schedules.add(program.loops.to_text())
         for word, want in zip(words, expected, strict=True):

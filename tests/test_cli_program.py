@@ -66,3 +66,22 @@ def test_the_first_program_of_the_docs_compiles_and_means_what_it_says(tmp_path)
         result = invoke("run", path, "--input", word)
         expected = any(word[i] == "a" and "b" in word[i + 1 :] for i in range(len(word)))
         assert result.stdout.startswith("accept" if expected else "reject"), (word, result.output)
+
+
+def test_compile_program_causal_gives_a_purely_causal_model(tmp_path):
+    source = tmp_path / "seen.prog"
+    source.write_text(
+        "relation Seen(x): init Q_a(x); update Seen(x) | exists y. y < x & Seen(y);\n"
+        "loops ceil(log2 n) + 1; accept exists x. Q_b(x) & Seen(x);\n"
+    )
+    path = tmp_path / "seen.json"
+    result = invoke("compile", "program", source, "--alphabet", "ab", "--causal", "-o", path)
+    assert result.exit_code == 0, result.output
+    model = load(path)
+    assert model.metadata["mode"] == "causal"
+    heads = [head for _, layers in model.sections() for layer in layers for head in layer.heads]
+    assert heads and all(head.mask in ("causal", "strict") for head in heads)
+    for word, want in (("ab", True), ("ba", False), ("bab", True), ("bb", False)):
+        result = invoke("run", path, "--input", word)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("accept" if want else "reject"), word

@@ -176,3 +176,43 @@ def test_scratch_check_is_not_vacuous():
     broken = dataclasses.replace(model, block=kept)
     with pytest.raises(SimulationError, match="scratch coordinate"):
         Simulator(broken).run(word, record=False)
+
+
+def all_heads_causal(model):
+    heads = [head for _, layers in model.sections() for layer in layers for head in layer.heads]
+    return bool(heads) and all(head.mask in ("causal", "strict") for head in heads)
+
+
+@pytest.mark.slow
+def test_causal_showcases_at_small_n():
+    """Causal mode (every head causal, copies that move the relations forward): the parity DFA on every
+    word of length <= 2 and connectivity on the path 0 -> 1 both ways, against their definitions;
+    the padding is C(n) n^k with C(n) >= F + A + 1 + U r(n) copies."""
+    dfa = EXAMPLE_DFAS["parity"]
+    model = compile_program(program_from_dfa(dfa), dfa.alphabet, causal=True, self_check=False)
+    assert all_heads_causal(model)
+    simulator = Simulator(model)
+    for word in all_words(dfa.alphabet, 2):
+        assert simulator.run(word, record=False).accept == dfa.accepts(word), word
+    model = compile_program(connectivity_program(), causal=True, self_check=False)
+    assert all_heads_causal(model)
+    simulator = Simulator(model)
+    for s, t in ((0, 1), (1, 0)):
+        word = connectivity_word(path_graph(2), s, t)
+        assert simulator.run(word, record=False).accept == reachable(path_graph(2), s, t)
+    assert model.padding(3) > model.loops(3) * 3**3  # more than r(n) copies of the n^3 tokens
+
+
+@pytest.mark.slow
+def test_causal_clock_s5_and_connectivity_at_small_n():
+    simulator = Simulator(compile_program(connectivity_program(), causal=True, self_check=False))
+    for s, t in ((0, 2), (2, 0)):  # the path 0 -> 1 -> 2 needs the last loop
+        word = connectivity_word(path_graph(3), s, t)
+        assert simulator.run(word, record=False).accept == reachable(path_graph(3), s, t)
+    program = clock_program()
+    simulator = Simulator(compile_program(program, "ab", causal=True, self_check=False))
+    for word in all_words("ab", 2):
+        assert simulator.run(word, record=False).accept == clock_accepts(word, program.loops(len(word)))
+    simulator = Simulator(compile_program(s5_program(), "abe", causal=True, self_check=False))
+    for word in ("", "a", "e", "aa", "ab", "ee"):
+        assert simulator.run(word, record=False).accept == s5_is_identity(word), word

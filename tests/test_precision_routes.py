@@ -4,7 +4,9 @@ iteration) and every output of the exact run.
 
 The families are those of the compile tests, at sizes that keep this file fast: FO[M] sentences with
 k <= 3 variables in both modes, s-t connectivity up to m = 6 vertices, random circuits and c432 in both
-modes. The exact run is the reference; `precision.compare` names the first difference.
+modes, and iterated programs (random ones with k <= 3, the showcases at small n, one in causal mode),
+whose fixed:p runs also check that every scratch cell is 0 after every loop iteration. The exact run is
+the reference; `precision.compare` names the first difference.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from circuits.io import read_circuit
@@ -22,6 +24,15 @@ from expressivity import Simulator
 from expressivity.compile.circuit import compile_circuit, input_word
 from expressivity.compile.connectivity import compile_connectivity, connectivity_word
 from expressivity.compile.formula import compile_formula
+from expressivity.compile.iterated import compile_program
+from expressivity.logic.program_library import (
+    EXAMPLE_DFAS,
+    clock_program,
+    connectivity_program,
+    program_from_dfa,
+    s5_program,
+)
+from expressivity.logic.strategies import programs, words
 from expressivity.precision import compare
 
 C = 8.58
@@ -42,7 +53,7 @@ def bits_for(simulator: Simulator, word: str) -> int:
 def assert_same_ties(simulator: Simulator, word: str) -> None:
     bits = bits_for(simulator, word)
     exact = simulator.run(word, "exact", record=False)
-    fixed = simulator.run(word, f"fixed:{bits}", record=False)
+    fixed = simulator.run(word, f"fixed:{bits}", check_scratch=True, record=False)
     assert set(fixed.ties) == set(exact.ties)
     found = compare(exact, fixed, bits)
     assert found is None, found.describe()
@@ -124,3 +135,38 @@ def test_the_issue_table_has_no_disagreement_at_64_and_100(model, size) -> None:
         for bits in (64, 100):
             found = compare(exact, simulator.run(word, f"fixed:{bits}", record=False), bits)
             assert found is None, found.describe()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(programs(max_depth=2), st.lists(words("ab", 1, 3), min_size=1, max_size=2))
+def test_random_programs_keep_every_tie(program, inputs) -> None:
+    """Every tie set at every loop iteration, the answer and a clean scratch under fixed:p."""
+    simulator = Simulator(compile_program(program, "ab", self_check=False))
+    for word in inputs:
+        assert_same_ties(simulator, word)
+
+
+A_BEFORE_B = """relation Seen(x): init Q_a(x); update Seen(x) | exists y. y < x & Seen(y);
+loops ceil(log2 n) + 1; accept exists x. Q_b(x) & Seen(x);"""
+
+
+@pytest.mark.parametrize(
+    ("program", "alphabet", "word", "causal"),
+    [
+        (program_from_dfa(EXAMPLE_DFAS["parity"]), "01", "0110", False),
+        (program_from_dfa(EXAMPLE_DFAS["ab_star"]), "ab", "abab", False),
+        (clock_program(), "ab", "abab", False),
+        (A_BEFORE_B, "ab", "ab", True),
+        pytest.param(s5_program(), "abe", "ab", False, marks=pytest.mark.slow),
+    ],
+)
+def test_showcase_programs_keep_every_tie(program, alphabet, word, causal) -> None:
+    model = compile_program(program, alphabet, causal=causal, self_check=False)
+    assert_same_ties(Simulator(model), word)
+
+
+def test_connectivity_program_keeps_every_tie() -> None:
+    """The path 0 -> 1 -> 2 on m = 3 vertices, found at the last loop iteration."""
+    adjacency = [[int(j == i + 1) for j in range(3)] for i in range(3)]
+    model = compile_program(connectivity_program(), None, self_check=False)
+    assert_same_ties(Simulator(model), connectivity_word(adjacency, 0, 2))

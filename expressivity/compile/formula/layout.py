@@ -70,11 +70,17 @@ class Cells:
         return [name for name in self.digits if name != COPY]
 
 
-def allocate(plan: Plan, extra_symbols: str = "") -> Cells:
+def allocate(
+    plan: Plan, extra_symbols: str = "", copies: int | None = None, copy_phases: int | None = None
+) -> Cells:
     """Allocate and embed every cell the plan needs, and build the coordinate set-up layers.
 
     `extra_symbols` are symbols of the model's alphabet that are not positions of the variables (the
-    matrix entries of a graph input, compile/iterated): their tokens are neither inputs nor padding."""
+    matrix entries of a graph input, compile/iterated): their tokens are neither inputs nor padding.
+    `copies` overrides plan.copies (a copy digit and copy_below(1 .. copies - 1) when > 1) and
+    `copy_phases` the extra coordinate phases for the copy digit (default ceil(log2 copies)): the
+    causal iterated programs, whose number of copies grows with n (compile/iterated/causal.py)."""
+    copies = plan.copies if copies is None else copies
     alphabet = plan.sentence.alphabet
     program = Program(alphabet + extra_symbols)
     pad, inputs = program.group("pad", 4), program.group("input", 4)
@@ -88,10 +94,10 @@ def allocate(plan: Plan, extra_symbols: str = "") -> Cells:
         program.set_all(spin_cells(is_letter[symbol], 0))
         program.set(symbol, spin_cells(is_letter[symbol], 1))
     cells = Cells(program, pad, inputs, is_letter, accept=program.cell("accept"))
-    _coordinates(plan, cells)
+    _coordinates(plan, cells, copies, copy_phases)
     for variable, letters in plan.letters.items():
         cells.letter[variable] = {a: program.group(f"letter({a},{variable})", 4) for a in letters}
-    for name in (*plan.zero_variables(), *([COPY] if plan.copies > 1 else [])):
+    for name in (*plan.zero_variables(), *([COPY] if copies > 1 else [])):
         cells.zero[name] = program.group(f"zero({name})", 4)
         program.set_all(spin_cells(cells.zero[name], 0))
     for x, y in plan.pairs:
@@ -107,17 +113,17 @@ def allocate(plan: Plan, extra_symbols: str = "") -> Cells:
         label = f"table{index}"
         cells.spin[node] = program.group(label, 4)
         cells.names[label] = str(node)
-    if plan.copies > 1:
-        for j in range(1, plan.copies):
+    if copies > 1:
+        for j in range(1, copies):
             cells.copy_below[j] = program.group(f"copy_below({j})", 4)
         cells.copy_id = program.group("copy_id", 4)
         cells.previous_id = program.group("previous_id", 4)
     return cells
 
 
-def _coordinates(plan: Plan, cells: Cells) -> None:
+def _coordinates(plan: Plan, cells: Cells, copies: int, copy_phases: int | None) -> None:
     program = cells.program
-    names = [COPY] if plan.copies > 1 else []
+    names = [COPY] if copies > 1 else []
     names += list(plan.variables)
     parts: list[list[Layer]] = []
     if plan.letters:
@@ -126,7 +132,8 @@ def _coordinates(plan: Plan, cells: Cells) -> None:
     if names:
         # The region holds copies * n^k tokens: with n >= 2, ceil(log2 copies) more level-0 phases cover
         # the copy factor (coordinates.digit_hashes).
-        phases = len(names) - 1 + (plan.copies - 1).bit_length()
+        extra = (copies - 1).bit_length() if copy_phases is None else copy_phases
+        phases = len(names) - 1 + extra
         layers, groups = digit_hashes(
             program, "assignment", region=cells.pad, digits=len(names), base=cells.inputs, phases=phases
         )

@@ -23,6 +23,10 @@ Sections.
     suffix  the accept sentence, evaluated as the formula compiler evaluates a sentence, into `accept`
 The readout is the last token, a padding token (BOS when n = 0, which embeds the interpreter's answer on
 the empty word).
+
+Causal mode (`causal=True`, causal.py): C(n) copies of the assignment tokens, every relation atom a
+causal lookup into an earlier copy, quantifier heads reading the previous copy, and the update's
+capture and commit gated to the copies from F + U on.
 """
 
 from __future__ import annotations
@@ -45,8 +49,19 @@ from expressivity.compile.formula.plan import (
     Plan,
     make_plan,
 )
+from expressivity.compile.formula.quantifiers import copy_rank_head
 from expressivity.compile.formula.validate import Sentence
 from expressivity.compile.gadgets import join_head, spin_cells, spin_writes
+from expressivity.compile.iterated.causal import (
+    SUFFIX,
+    back_key_head,
+    base_name,
+    copies_padding,
+    copy_bits,
+    copy_key,
+    delayed,
+    root_delay,
+)
 from expressivity.compile.iterated.merge import merged_layer
 from expressivity.compile.iterated.phases import (
     capture_ffn,
@@ -70,6 +85,7 @@ from expressivity.logic import (
     accepts,
     accepts_batch,
     program_to_text,
+    quantifier_depth,
     subformulas,
 )
 from expressivity.model import FFN, Head, Layer, LoopCount, Model, Padding
@@ -84,41 +100,72 @@ def compile_program(
 ) -> Model:
     """One looped model that accepts exactly the words `program` accepts, for every input length.
 
-    `alphabet` is the word alphabet (a graph program's is fixed: ruler '-stb', matrix '01'). Only the
-    mixed masking mode is built (`causal=True` raises ProgramCompileError). Raises ProgramCompileError
-    naming the part at fault; with `self_check` the model is run on every short word and compared with
-    the interpreter."""
-    if causal:
-        raise ProgramCompileError(
-            "the purely causal mode of compile_program is not built yet; use mixed mode"
-        )
+    `alphabet` is the word alphabet (a graph program's is fixed: ruler '-stb', matrix '01'). With
+    `causal=True` every head is causal and the padding holds C(n) copies of the assignment tokens
+    (causal.py). Raises ProgramCompileError naming the part at fault; with `self_check` the model is run
+    on every short word and compared with the interpreter."""
     checked = validate_program(program, alphabet)
     program, positions, extra = checked.program, checked.positions, checked.extra
-    formulas = list(program.formulas())
     variables = checked.variables
+    declared = {spec.name for spec in program.relations}
+    inits = [spec.init for spec in program.relations]
+    updates = [spec.update for spec in program.relations]
+    accept = program.accept
+    delays = {"update": 0, "accept": 0, "first": 0}
+    if causal:
+        delays = {
+            "update": root_delay(updates, declared),
+            "accept": root_delay([accept], declared),
+            "first": max([0, *(quantifier_depth(f) for f in inits)]),
+        }
+        updates = [delayed(f, delays["update"], declared) for f in updates]
+        accept = delayed(accept, delays["accept"], declared)
+    formulas = [*inits, *updates, accept]
     union = Sentence(reduce(And, formulas), positions, variables)
     atoms = _relation_atoms(formulas)
-    kinds = {atom: _atom_kind(program, atom) for atom in atoms}
+    kinds = {atom: _atom_kind(program, atom, causal) for atom in atoms}
 
     def phase_plan(roots: list[Formula]) -> Plan:
         slots = {atom: (0 if kinds[atom] == "lookup" else EMBEDDED) for atom in atoms}
         sentence = Sentence(
             reduce(And, roots, Const(True)) if len(roots) != 1 else roots[0], positions, variables
         )
-        return make_plan(sentence, False, roots=tuple(roots), atom_slots=slots, prepared=True)
+        return make_plan(sentence, causal, roots=tuple(roots), atom_slots=slots, prepared=True)
 
-    init_plan = phase_plan([spec.init for spec in program.relations])
-    update_plan = phase_plan([spec.update for spec in program.relations])
-    accept_plan = phase_plan([program.accept])
+    init_plan = phase_plan(inits)
+    update_plan = phase_plan(updates)
+    accept_plan = phase_plan([accept])
     plans = (init_plan, update_plan, accept_plan)
     whole = make_plan(union, False, roots=tuple(formulas), atom_slots=dict.fromkeys(atoms, EMBEDDED))
     whole.needs_keys = True
     whole.quantifiers = tuple(dict.fromkeys(q for plan in plans for q in plan.quantifiers))
     whole.materialised = tuple(dict.fromkeys(node for plan in plans for node in plan.materialised))
-    cells = allocate(whole, extra)
+    k = len(variables)
+    schedule = program.loops
+    loops = LoopCount(value=schedule.constant, coefficient=schedule.coefficient, power=schedule.power)
+    padding = Padding([0] * k + [1])
+    gate_level = delays["first"] + delays["update"]
+    levels = [1]
+    if causal:
+        lookups_read = (base_name(atom.name)[1] for atom in atoms if kinds[atom] == "lookup")
+        levels = sorted({1, gate_level, *lookups_read})
+        fixed = delays["first"] + delays["accept"] + 1
+        coefficients, copy_phases = copies_padding(k, loops, fixed, delays["update"])
+        padding = Padding(coefficients)
+        cells = allocate(whole, extra, copies=max(levels) + 2, copy_phases=copy_phases)
+    else:
+        cells = allocate(whole, extra)
     state, following = _relation_cells(cells, program)
-    makers = _atom_cells(cells, program, kinds, state)
+    back: dict[int, Group] = {}
+    makers = _atom_cells(cells, program, kinds, state, back)
     static = _static_layers(whole, cells, kinds, extra)
+    gate = None
+    if causal:
+        copy_layers, keys_back, at_least = _copy_layers(whole, cells, levels)
+        back.update(keys_back)
+        static = _merge(static, copy_layers)
+        cells.copy_id, cells.previous_id = copy_key(cells), back[1]
+        gate = at_least[gate_level]
 
     def lookups(formulas: list[Formula]) -> dict[Relation, LookupMaker]:
         return {atom: makers[atom] for atom in _relation_atoms(formulas) if kinds[atom] == "lookup"}
@@ -127,29 +174,28 @@ def compile_program(
         if not roots:
             return []
         items = forward_items(plan, cells, lookups(roots))
+        gated = gate if label == "update" else None
         captures = [
-            capture_ffn(plan, cells, root, following[spec.name], f"capture {spec.name}")
+            capture_ffn(plan, cells, root, following[spec.name], f"capture {spec.name}", gated)
             for spec, root in zip(program.relations, roots, strict=True)
         ]
         commits = [
-            commit_ffn(cells, state[spec.name], following[spec.name], f"commit {spec.name}")
+            commit_ffn(cells, state[spec.name], following[spec.name], f"commit {spec.name}", gated)
             for spec in program.relations
         ]
         layers = phase_layers(items, captures, commits, capture_slot(plan, roots))
         return [_renamed_layer(layer, f"{label}: ") for layer in layers]
 
-    init = relation_phase(init_plan, [spec.init for spec in program.relations], "init")
-    block = relation_phase(update_plan, [spec.update for spec in program.relations], "update")
-    suffix = _accept_layers(accept_plan, cells, lookups([program.accept]), accepts(program, ""))
+    init = relation_phase(init_plan, inits, "init")
+    block = relation_phase(update_plan, updates, "update")
+    suffix = _accept_layers(accept_plan, cells, lookups([accept]), accepts(program, ""))
     scratch = _scratch(cells, plans, following, kinds)
-    k = len(variables)
-    schedule = program.loops
     model = cells.program.model(
         prefix=[merged_layer(layer) for layer in (*cells.setup, *static, *init)],
         block=[merged_layer(layer) for layer in block],
         suffix=[merged_layer(layer) for layer in suffix],
-        loops=LoopCount(value=schedule.constant, coefficient=schedule.coefficient, power=schedule.power),
-        padding=Padding([0] * k + [1]),
+        loops=loops,
+        padding=padding,
         unembedding=[{}, {cells.accept: 1}],
         scratch=scratch,
         size_root=2 if program.input == "graph" else 1,
@@ -160,9 +206,9 @@ def compile_program(
             "program": program_to_text(program),
             "alphabet": positions + extra,
             "input": program.input,
-            "mode": "mixed",
+            "mode": "causal" if causal else "mixed",
             "variables": list(variables),
-            "padding": f"n^{k}",
+            "padding": padding.describe(),
             "loops": schedule.to_text(),
             "layers": {
                 "prefix": len(cells.setup) + len(static) + len(init),
@@ -189,9 +235,14 @@ def _relation_atoms(formulas: list[Formula]) -> list[Relation]:
     )
 
 
-def _atom_kind(program: IteratedProgram, atom: Relation) -> str:
-    """ "input" (a graph's A_c, static), "direct" (R in its own argument order) or "lookup"."""
-    if atom.name not in {spec.name for spec in program.relations}:
+def _atom_kind(program: IteratedProgram, atom: Relation, causal: bool) -> str:
+    """ "input" (a graph's A_c, static), "direct" (R in its own argument order) or "lookup" (every
+    relation atom in causal mode, where atoms are renamed by their delay)."""
+    declared = {spec.name for spec in program.relations}
+    if causal:
+        stem, _, _ = atom.name.rpartition(SUFFIX)
+        return "lookup" if SUFFIX in atom.name and stem in declared else "input"
+    if atom.name not in declared:
         return "input"
     return "direct" if atom.args == program.relation(atom.name).args else "lookup"
 
@@ -206,9 +257,15 @@ def _relation_cells(cells: Cells, program: IteratedProgram) -> tuple[dict[str, G
 
 
 def _atom_cells(
-    cells: Cells, program: IteratedProgram, kinds: dict[Relation, str], state: dict[str, Group]
+    cells: Cells,
+    program: IteratedProgram,
+    kinds: dict[Relation, str],
+    state: dict[str, Group],
+    back: Mapping[int, Group],
 ) -> dict[Relation, LookupMaker]:
-    """Gives every relation atom its cells in cells.spin; returns the lookup-head makers (by sign)."""
+    """Gives every relation atom its cells in cells.spin; returns the lookup-head makers (by sign).
+    `back` (causal mode; filled in before the makers are called) holds key(copy - l) per delay l: a
+    renamed atom R_delay<l> reads copy - l."""
     makers = {}
     for index, (atom, kind) in enumerate(kinds.items()):
         label = f"atom{index}"
@@ -218,20 +275,28 @@ def _atom_cells(
             continue
         cells.spin[atom] = cells.program.group(label, 4)
         if kind == "lookup":
-            spec = program.relation(atom.name)
-            makers[atom] = _lookup_maker(cells, atom, spec.args, state[atom.name])
+            causal = atom.name not in {spec.name for spec in program.relations}
+            name, delay = base_name(atom.name) if causal else (atom.name, 0)
+            spec = program.relation(name)
+            makers[atom] = _lookup_maker(cells, atom, spec.args, state[name], back, delay)
     return makers
 
 
-def _lookup_maker(cells: Cells, atom: Relation, args: tuple[str, ...], state: Group) -> LookupMaker:
-    """The lookup head of `atom` (module docstring), as a function of its sign (-1: the eraser)."""
-    pairs = [(cells.keys[z], cells.keys[y]) for z, y in zip(atom.args, args, strict=True)]
-    pairs.append((cells.pad, cells.pad))
+def _lookup_maker(
+    cells: Cells, atom: Relation, args: tuple[str, ...], state: Group, back: Mapping[int, Group], delay: int
+) -> LookupMaker:
+    """The lookup head of `atom` (module docstring), as a function of its sign (-1: the eraser). With
+    delay >= 1 (causal mode) it is a causal head that also joins key(copy - delay) with the copy key."""
 
     def make(sign: int) -> Head:
+        pairs = [(cells.keys[z], cells.keys[y]) for z, y in zip(atom.args, args, strict=True)]
+        pairs.append((cells.pad, cells.pad))
+        if delay:
+            pairs.append((back[delay], copy_key(cells)))
+        mask = "causal" if delay else "unmasked"
         name = f"lookup({atom})" if sign > 0 else f"erase lookup({atom})"
         values = spin_writes(cells.spin[atom], {state[0]: sign})
-        return join_head(name, pairs, values, reads=[state], mask="unmasked")
+        return join_head(name, pairs, values, reads=[state], mask=mask)
 
     return make
 
@@ -260,6 +325,24 @@ def _static_layers(plan: Plan, cells: Cells, kinds: dict[Relation, str], extra: 
         )
         for i in range(count)
     ]
+
+
+def _copy_layers(
+    plan: Plan, cells: Cells, levels: list[int]
+) -> tuple[list[Layer], dict[int, Group], dict[int, Group]]:
+    """Causal mode, after the static slots' rank heads: copy_below (the copy digit's rank against
+    thresholds), at_least / exactly per level, then key(copy - l) per level (causal.py)."""
+    ffn, at_least, exactly = copy_bits(cells, levels)
+    back, heads = {}, []
+    for level in levels:
+        head, back[level] = back_key_head(cells, level, at_least[level], exactly[level])
+        heads.append(head)
+    layers = [
+        Layer(),
+        Layer(heads=[copy_rank_head(plan, cells)], ffns=[ffn]),
+        Layer(heads=heads),
+    ]
+    return layers, back, at_least
 
 
 def _matrix_reads(cells: Cells, atoms: list[Relation], extra: str) -> tuple[list[Layer], list[Head]]:

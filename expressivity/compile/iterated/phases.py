@@ -72,21 +72,25 @@ def capture_slot(plan: Plan, roots: Sequence[Formula]) -> int:
     return ready + 1 - ready % 2
 
 
-def capture_ffn(plan: Plan, cells: Cells, root: Formula, target: Group, name: str) -> FFN:
-    """Writes the spin of root's value into the zero-based group `target`, at padding tokens only."""
+def capture_ffn(
+    plan: Plan, cells: Cells, root: Formula, target: Group, name: str, gate: Group | None = None
+) -> FFN:
+    """Writes the spin of root's value into the zero-based group `target`, at padding tokens only (and
+    only where the spin group `gate` holds 1, when given: causal programs, causal.py)."""
     leaves = plan.leaves(root)
+    gates = [cells.pad, *([gate] if gate else [])]
 
     def table(values: tuple[object, ...]) -> dict[str, Fraction]:
-        pad, *rest = values
-        if pad != 1:
+        opened, rest = values[: len(gates)], values[len(gates) :]
+        if any(bit != 1 for bit in opened):
             return {}
         bit = plan.evaluate(root, dict(zip(leaves, rest, strict=True)))
         return spin_values(target, Fraction(int(bit)) - HALF)
 
-    gate = Axis((0, 1), {1: {cells.pad[0]: 2}}, (cells.pad,), default=0)
+    gate_axes = [Axis((0, 1), {1: {group[0]: 2}}, (group,), default=0) for group in gates]
     options = []
     for default in (None, 0, 1):
-        axes = [gate, *(_with_default(axis(plan, cells, leaf), default) for leaf in leaves)]
+        axes = [*gate_axes, *(_with_default(axis(plan, cells, leaf), default) for leaf in leaves)]
         options.append(decision_ffn(name, axes, table, list(target)))
     return min(options, key=lambda ffn: len(ffn.w1))
 
@@ -101,19 +105,21 @@ def _with_default(leaf_axis: Axis, default: int | None) -> Axis:
     return Axis(leaf_axis.values, detectors, leaf_axis.groups, default=default)
 
 
-def commit_ffn(cells: Cells, state: Group, following: Group, name: str) -> FFN:
-    """At padding tokens: state := the bit in `following` (a spin), and `following` := 0."""
+def commit_ffn(cells: Cells, state: Group, following: Group, name: str, gate: Group | None = None) -> FFN:
+    """At padding tokens (where `gate` holds 1, when given): state := the bit in `following` (a spin),
+    and `following` := 0."""
+    gates = [cells.pad, *([gate] if gate else [])]
 
     def table(values: tuple[object, ...]) -> dict[str, Fraction]:
-        pad, old, new = values
-        if pad != 1:
+        *opened, old, new = values
+        if any(bit != 1 for bit in opened):
             return {}
         return {
             **spin_values(state, Fraction(int(new) - int(old))),
             **spin_values(following, HALF - int(new)),
         }
 
-    axes = [Axis.spin(cells.pad), Axis.spin(state), Axis.spin(following)]
+    axes = [*(Axis.spin(group) for group in gates), Axis.spin(state), Axis.spin(following)]
     return decision_ffn(name, axes, table, [*state, *following])
 
 
