@@ -33,35 +33,37 @@ MAX_SLOTS = 1024
 def build(circuit: Circuit, max_tokens: int) -> Model:
     """The chain-of-thought model of `circuit` (module docstring), not yet checked."""
     size = literal_form_size(circuit)
-    if 1 + len(circuit.inputs) + 2 * size.nodes > max_tokens:
+    positions = 1 + 2 * len(circuit.inputs) + 2 * size.nodes
+    if positions > max_tokens:
         raise ModelError(
-            f"circuit {circuit.name!r} would need {1 + len(circuit.inputs) + 2 * size.nodes} positions, "
-            f"more than max_tokens={max_tokens}"
+            f"circuit {circuit.name!r} would need {positions} positions, more than max_tokens={max_tokens}"
         )
     form = literal_form(circuit)
     slots = steps.checked_slot_form(form, MAX_SLOTS)
     n, m = len(form.inputs), len(form.nodes)
-    prompt = 1 + n + m
+    prompt = 1 + 2 * n + m
     layout = steps.GateLayout(
         first_row=prompt - 1,
         row_of={node: prompt - 1 + t for t, node in enumerate(form.nodes)},
-        value_at={
-            FALSE: 0,
-            **{name: 1 + j for j, name in enumerate(form.inputs)},
-            **{node: prompt + t for t, node in enumerate(form.nodes)},
-        },
+        carried={node: form.nodes[t - 1] if t else None for t, node in enumerate(form.nodes)},
         mask="causal",
     )
     program = Program("01")
-    cells = steps.GateCells(program, slots.count, pending=False)
+    width, ids = steps.code_ids(form)
+    cells = steps.GateCells(program, slots, width, pending=False)
     bit, not_bit = program.cell("bit"), program.cell("not_bit")
-    steps.embed(program, cells, slots, layout)
-    tail = [steps.describe(program, cells, slots, layout, node) for node in form.nodes]
+    steps.embed(program, cells, slots, layout, ids)
+    proxies = [steps.proxy(program, cells, ids, name, 1 + j) for j, name in enumerate(form.inputs)]
+    descriptions = [steps.describe(program, cells, slots, layout, ids, node) for node in form.nodes]
     decide = steps.decide_ffn(
         cells, lambda above, _: {bit: Fraction(above), not_bit: Fraction(1 - above)}, [bit, not_bit]
     )
+    position = {
+        **{name: 1 + j for j, name in enumerate(form.inputs)},
+        **{node: prompt + t for t, node in enumerate(form.nodes)},
+    }
     read = [
-        [name, None if source == FALSE else layout.value_at[source], negated]
+        [name, None if source == FALSE else position[source], negated]
         for name, (source, negated) in form.outputs
     ]
     return steps.assemble(
@@ -69,7 +71,7 @@ def build(circuit: Circuit, max_tokens: int) -> Model:
         steps.gate_layers(cells, slots, layout, decide),
         symbols=("0", "1"),
         unembedding=[{not_bit: 1}, {bit: 1}],
-        tail=tail,
+        tail=[*proxies, *descriptions],
         name=circuit.name,
         metadata={
             "route": "circuit",

@@ -7,38 +7,44 @@ no loops: each *gate row* computes one node from the 0/1 tokens of its sources. 
 value becomes the next generated token; in masked diffusion (`circuit_mdm`) node t has a position of
 its own, which holds MASK until its value is written there.
 
-Thresholds as fixed-weight slots [ours]. Every node v is rewritten so that all nodes compare against
-one threshold theta with the same slots:
+Slots [ours]. Every node v becomes D *slots*, D the largest number of distinct literals of a node:
 
-1. literals on the constant FALSE are dropped (a negated one, i.e. TRUE, lowers t by its weight), the
+1. literals on the constant FALSE are dropped (a negated one, i.e. TRUE, lowers t by its weight); the
    others are merged into distinct literals (source, negated) with weights w (multiplicities);
 2. t is clamped to [0, W + 1] (W the total weight): below 0 the node is always true, above W never;
-3. a TRUE literal of weight theta - t is added, theta the largest clamped threshold, so that
-   count + (theta - t) >= theta iff count >= t;
-4. distinct literal k of weight w occupies the slots (k, b) for the bits b of w (weight 2^b each); a
-   slot a node does not use holds the literal FALSE. With D distinct literals and B bits at most,
-   there are K = D * B slots, the same for every node.
+3. slot k holds the k-th distinct literal: its source, its negation and its weight in binary (B bits);
+   a slot a node does not use holds FALSE with weight 0.
 
-So with C = sum over slots of 2^b = D (2^B - 1), a node is true iff M = sum_slots 2^b (l - 1/2)/C, which
-is count'/C - 1/2, exceeds T = (theta - 1/2)/C - 1/2, a constant; count' is an integer, so M != T.
+So v is true iff count = sum_k w_k l_k >= t (l_k the literal's value), i.e. iff M = count/S exceeds
+T = (t - 1/2)/S, S = D 2^B a scale that keeps the cells in [0, 1]; count is an integer, so M != T.
 
-Tokens. The circuit's wiring is in a fixed tail of *description* tokens, one per node, which the gate
-rows fetch; the values are read from the 0/1 tokens: input j at position j, the token that holds node
-t's value (where the mode puts it), and BOS for FALSE (BOS holds the bit 0).
+Tokens. The circuit's wiring is in a fixed tail: one *proxy* per input (it carries the input's code id
+and fetches its bit) and one *description* per node (which the gate row fetches). Each source has a
+code id (gadgets.code_ids: rational unit vectors); the token that holds a source's value carries its
+id: BOS for FALSE (its value is 0), the proxies for the inputs, and for a node the token where the
+mode writes its value, which learns the id from the description its own row fetches.
 
-Layers (all in the prefix; no loops; heads `mask` = causal or unmasked, as the mode says):
+Layers (all in the prefix; no loops; the describe and retrieve heads use the mode's mask):
 1. a uniform causal head averages the BOS spin: 1/(i+1) at row i, which gives the position hash
    (1/(i+1), 1, -1/(i+1), -1) (read phi(1/(i+1))) and the comparison group (1/(i+1), 1/(i+1), y, y),
    y = 2/(2R + 1), whose spin says whether the row is before R, the first gate row;
-2. describe: a gate row i matches its position hash with the `for_row` hash of node t's description
-   (G3) and copies, per slot, the source's position hash and the negation spin. A score term
-   8 e_i b_j (e the before-R spin, b the BOS spin; G4) sends every row before R to BOS, whose
-   description is all zeros, and keeps every gate row off BOS: rows that compute nothing copy 0;
-3. per slot a head matches the copied hash with the position hash of every token and copies that
-   token's bit spin into `got`; one FFN (a G9 table per slot, stacked) adds 2^b (l - 1/2)/C with
-   l = got XOR negated into M. The masked-diffusion mode also counts masked sources into a second
-   comparison group (sum over slots of (m - 1/2)/K against (1/2)/K - 1/2: some source is MASK);
+2. describe: a gate row i matches its position hash with the `for_row` hash of its node's
+   description (G3) and copies the id its own token carries, each slot's source id, negation spin and
+   weight-bit spins, and the threshold's bit spins, which add (t - 1/2)/S to T (a linear copy of
+   spins: sum_b 2^b (bit_b - 1/2) = t - (2^B - 1)/2, the rest is embedded). A score term 8 e_i b_j (e
+   the before-R spin, b the BOS spin; G4) sends every row before R to BOS, whose description is all
+   zeros, and keeps gate rows off BOS. The same layer's `read input` head lets each proxy fetch its
+   input bit (position hash against the hash of the input's position; every other row reads BOS,
+   which adds 0);
+3. per slot a head matches the copied source id with the id of every token and copies that token's
+   value spin into `got` (an unused slot reads BOS); one FFN (G9 tables, stacked) adds
+   2^b [l_k and bit b of w_k]/S to M, l_k = got_k XOR negated_k. The masked-diffusion mode also counts
+   masked sources into a second comparison group (sum over slots of (m - 1/2)/D against
+   (1/2)/D - 1/2: some source is MASK);
 4. a table FFN turns the comparison spins into the cells the unembedding reads.
+
+Everything stored is rational: position hashes are only read (their readings, with square roots, live
+in the views), and every copy is of ids and spins, which read as themselves.
 
 Rows that are not gate rows compute garbage in the gate cells, but always rational values (their
 descriptions are zero), and no answer is read from them.
@@ -61,65 +67,53 @@ RESTRICT = 8
 """Score weight of the BOS term of the describe head: it moves scores by +-2, more than the spread of
 a product of two unit vectors (at most 2)."""
 
-Slot = tuple[str, bool]  # (source, negated)
+Slot = tuple[str, bool, int]  # (source, negated, weight)
 
 
 @dataclass(frozen=True)
 class SlotForm:
-    """Every node as K = D * B fixed-weight slots against one threshold theta (module docstring)."""
+    """Every node as `distinct` slots with weights of at most `weight_bits` bits, and its clamped
+    threshold (module docstring)."""
 
     distinct: int
-    bits: int
-    theta: int
+    weight_bits: int
+    threshold_bits: int
     slots: dict[str, tuple[Slot, ...]]
+    threshold: dict[str, int]
 
     @property
-    def count(self) -> int:
-        return self.distinct * self.bits
-
-    def weight(self, slot: int) -> int:
-        return 2 ** (slot % self.bits)
-
-    @property
-    def total(self) -> int:
-        return self.distinct * (2**self.bits - 1)
+    def scale(self) -> int:
+        """S = D 2^B: count/S and (t - 1/2)/S lie in [0, 1]."""
+        return self.distinct * 2**self.weight_bits
 
 
 def slot_form(form: LiteralCircuit) -> SlotForm:
-    """Steps 1-4 of the module docstring for every node of `form`."""
-    merged: dict[str, list[tuple[Slot, int]]] = {}
+    """Steps 1-3 of the module docstring for every node of `form`."""
+    merged: dict[str, list[Slot]] = {}
     clamped: dict[str, int] = {}
     for node in form.nodes:
         counts = Counter(form.literals[node])
         threshold = form.threshold[node] - counts.pop((FALSE, True), 0)
         counts.pop((FALSE, False), None)
-        total = sum(counts.values())
-        clamped[node] = min(max(threshold, 0), total + 1)
-        merged[node] = list(counts.items())
-    theta = max(clamped.values(), default=0)
-    for node in form.nodes:
-        if theta > clamped[node]:
-            merged[node].append(((FALSE, True), theta - clamped[node]))
+        clamped[node] = min(max(threshold, 0), sum(counts.values()) + 1)
+        merged[node] = [(source, negated, weight) for (source, negated), weight in counts.items()]
     distinct = max((len(lits) for lits in merged.values()), default=0) or 1
-    bits = max((w.bit_length() for lits in merged.values() for _, w in lits), default=1)
-    slots = {}
-    for node, lits in merged.items():
-        row: list[Slot] = []
-        for k in range(distinct):
-            literal, weight = lits[k] if k < len(lits) else ((FALSE, False), 0)
-            row += [literal if weight >> b & 1 else (FALSE, False) for b in range(bits)]
-        slots[node] = tuple(row)
-    return SlotForm(distinct, bits, theta, slots)
+    weight_bits = max((w.bit_length() for lits in merged.values() for *_, w in lits), default=1)
+    threshold_bits = max((t.bit_length() for t in clamped.values()), default=1) or 1
+    slots = {
+        node: tuple(lits + [(FALSE, False, 0)] * (distinct - len(lits))) for node, lits in merged.items()
+    }
+    return SlotForm(distinct, weight_bits, threshold_bits, slots, clamped)
 
 
 def checked_slot_form(form: LiteralCircuit, max_slots: int) -> SlotForm:
     """`slot_form(form)`, refused (a ModelError naming the sizes) when it has more than `max_slots`
     slots: each slot is one head at every step."""
     slots = slot_form(form)
-    if slots.count > max_slots:
+    if slots.distinct > max_slots:
         raise ModelError(
-            f"circuit {form.name!r} needs {slots.count} slots ({slots.distinct} distinct literals x "
-            f"{slots.bits} weight bits), one head each, more than {max_slots}"
+            f"circuit {form.name!r} has a node with {slots.distinct} distinct literals: as many heads, "
+            f"more than {max_slots}"
         )
     return slots
 
@@ -131,65 +125,125 @@ def hash_cells(group: Group, position: int) -> dict[str, Fraction]:
 
 
 class GateCells:
-    """The residual groups of the gate rows, allocated in reading order."""
+    """The residual groups of the gate rows, allocated in reading order; `id_width` cells per code id."""
 
-    def __init__(self, program: Program, slots: int, pending: bool) -> None:
+    def __init__(self, program: Program, form: SlotForm, id_width: int, pending: bool) -> None:
         group = program.group
         self.bos = group("is_bos", 4)
-        self.bit = group("bit_spin", 4)
+        self.input_bit = group("input_bit", 4)
+        self.value = group("value", 4)
         self.position = group("position_hash", 4)
+        self.wanted = group("wanted_position", 4)
         self.early = group("before_gates", 4)  # (1/(i+1), 1/(i+1), y, y)
         self.for_row = group("for_row", 4)
-        self.described_src = [group(f"describe_src{k}", 4) for k in range(slots)]
-        self.described_neg = [group(f"describe_neg{k}", 4) for k in range(slots)]
-        self.src = [group(f"src{k}", 4) for k in range(slots)]
-        self.neg = [group(f"negated{k}", 4) for k in range(slots)]
-        self.got = [group(f"got{k}", 4) for k in range(slots)]
+        self.id = group("id", id_width)
+        self.described_id = group("describe_id", id_width)
+        self.described_src = [group(f"describe_src{k}", id_width) for k in range(form.distinct)]
+        self.described_neg = [group(f"describe_neg{k}", 4) for k in range(form.distinct)]
+        self.described_weight = [
+            [group(f"describe_weight{k}_bit{b}", 4) for b in range(form.weight_bits)]
+            for k in range(form.distinct)
+        ]
+        self.described_threshold = [
+            group(f"describe_threshold_bit{b}", 4) for b in range(form.threshold_bits)
+        ]
+        self.src = [group(f"src{k}", id_width) for k in range(form.distinct)]
+        self.neg = [group(f"negated{k}", 4) for k in range(form.distinct)]
+        self.weight = [
+            [group(f"weight{k}_bit{b}", 4) for b in range(form.weight_bits)] for k in range(form.distinct)
+        ]
+        self.got = [group(f"got{k}", 4) for k in range(form.distinct)]
         self.compare = group("compare", 4)  # (M, M, T, T)
-        self.is_mask = group("is_mask", 4) if pending else None
+        self.is_mask: Group = group("is_mask", 4) if pending else ()
         self.pending = group("pending", 4) if pending else None  # (P, P, tau, tau)
 
 
 @dataclass(frozen=True)
 class GateLayout:
-    """Where a mode puts things: `first_row` R, the row computing each node, the position of the token
-    holding each source's value (FALSE at BOS), and the heads' mask."""
+    """Where a mode puts things: `first_row` R; per node, the row computing it and the id (an index of
+    `ids`) that row's own token carries (None: none); the code-id index of every source (FALSE, inputs,
+    nodes); and the heads' mask."""
 
     first_row: int
     row_of: dict[str, int]
-    value_at: dict[str, int]
+    carried: dict[str, str | None]
     mask: str
 
 
-def embed(program: Program, cells: GateCells, form: SlotForm, layout: GateLayout) -> None:
-    """The embedding every kind starts from, BOS and "1"; `describe` adds the descriptions."""
+def code_ids(form: LiteralCircuit) -> tuple[int, dict[str, tuple[Fraction, ...]]]:
+    """(width, the code id of every source): FALSE, the inputs and the nodes (gadgets.code_ids)."""
+    sources = [FALSE, *form.inputs, *form.nodes]
+    width = g.code_width(len(sources))
+    return width, dict(zip(sources, g.code_ids(len(sources), width), strict=True))
+
+
+def embed(program: Program, cells: GateCells, form: SlotForm, layout: GateLayout, ids: dict) -> None:
+    """The embedding every kind starts from, BOS, "1" and the input proxies; `describe` adds the
+    descriptions."""
     y = Fraction(2, 2 * layout.first_row + 1)
-    T = (form.theta - HALF) / form.total - HALF
+    # T = (t - 1/2)/S once the description adds sum_b 2^b (bit_b - 1/2)/S = (t - (2^B - 1)/2)/S
+    T = (Fraction(2**form.threshold_bits - 1, 2) - HALF) / form.scale
     base = {
         **g.spin_cells(cells.bos, 0),
-        **g.spin_cells(cells.bit, 0),
+        **g.spin_cells(cells.input_bit, 0),
+        **g.spin_cells(cells.value, 0),
         **dict(zip(cells.position, (HALF, 1, -HALF, -1), strict=True)),
+        **hash_cells(cells.wanted, 0),
         **dict(zip(cells.early, (HALF, HALF, y, y), strict=True)),
         **hash_cells(cells.for_row, 0),
         cells.compare[2]: T,
         cells.compare[3]: T,
     }
-    if cells.pending is not None and cells.is_mask is not None:
-        tau = HALF / form.count - HALF
+    if cells.pending is not None:
+        tau = HALF / form.distinct - HALF
         base.update({**g.spin_cells(cells.is_mask, 0), cells.pending[2]: tau, cells.pending[3]: tau})
     program.set_all(base)
-    program.set("BOS", g.spin_cells(cells.bos, 1))
-    program.set("1", g.spin_cells(cells.bit, 1))
+    # BOS holds the value of FALSE; its input_bit is 0 (not a spin), so a row that reads the input
+    # at BOS (every row but a proxy) adds nothing.
+    program.set(
+        "BOS",
+        {
+            **g.spin_cells(cells.bos, 1),
+            **dict.fromkeys(cells.input_bit, Fraction(0)),
+            **dict(zip(cells.id, ids[FALSE], strict=True)),
+        },
+    )
+    program.set("1", {**g.spin_cells(cells.input_bit, 1), **g.spin_cells(cells.value, 1)})
 
 
-def describe(program: Program, cells: GateCells, form: SlotForm, layout: GateLayout, node: str) -> str:
+def proxy(program: Program, cells: GateCells, ids: dict, name: str, position: int) -> str:
+    """Declare the proxy token kind of the input `name` read at `position`, and return it: it fetches
+    that input's bit into `value` and carries the input's id."""
+    kind = f"input {name}"
+    program.add_kind(kind)
+    program.set(
+        kind,
+        {
+            **hash_cells(cells.wanted, position),
+            **dict.fromkeys(cells.value, Fraction(0)),
+            **dict(zip(cells.id, ids[name], strict=True)),
+        },
+    )
+    return kind
+
+
+def describe(
+    program: Program, cells: GateCells, form: SlotForm, layout: GateLayout, ids: dict, node: str
+) -> str:
     """Declare the description token kind of `node` and return it."""
     kind = f"gate {node}"
     program.add_kind(kind)
     values = hash_cells(cells.for_row, layout.row_of[node])
-    for k, (source, negated) in enumerate(form.slots[node]):
-        values.update(hash_cells(cells.described_src[k], layout.value_at[source]))
+    carried = layout.carried[node]
+    if carried is not None:
+        values.update(zip(cells.described_id, ids[carried], strict=True))
+    for k, (source, negated, weight) in enumerate(form.slots[node]):
+        values.update(zip(cells.described_src[k], ids[source], strict=True))
         values.update(g.spin_cells(cells.described_neg[k], int(negated)))
+        for b, group in enumerate(cells.described_weight[k]):
+            values.update(g.spin_cells(group, weight >> b & 1))
+    for b, group in enumerate(cells.described_threshold):
+        values.update(g.spin_cells(group, form.threshold[node] >> b & 1))
     program.set(kind, values)
     return kind
 
@@ -201,24 +255,38 @@ def gate_layers(cells: GateCells, form: SlotForm, layout: GateLayout, decide: FF
         cells.bos,
         {cells.position[0]: 1, cells.position[2]: -1, cells.early[0]: 1, cells.early[1]: 1},
     )
-    copies: dict[str, dict[str, Fraction]] = {}
-    for k in range(form.count):
-        for into, source in ((cells.src[k], cells.described_src[k]), (cells.neg[k], cells.described_neg[k])):
-            copies.update({cell: {read: Fraction(1)} for cell, read in zip(into, source, strict=True)})
+    read_input = g.match_head(
+        "read input",
+        cells.wanted,
+        cells.position,
+        g.spin_writes(cells.value, {cells.input_bit[0]: 1}),
+        reads=[cells.input_bit],
+        mask="causal",
+    )
+    pairs = [(cells.id, cells.described_id)]
+    for k in range(form.distinct):
+        pairs += [(cells.src[k], cells.described_src[k]), (cells.neg[k], cells.described_neg[k])]
+        pairs += list(zip(cells.weight[k], cells.described_weight[k], strict=True))
+    copies = {
+        cell: {read: Fraction(1)} for into, source in pairs for cell, read in zip(into, source, strict=True)
+    }
+    threshold = {group[0]: Fraction(2**b, form.scale) for b, group in enumerate(cells.described_threshold)}
+    copies.update(dict.fromkeys(cells.compare[2:], threshold))
+    reads = [cells.early, cells.bos, *(source for _, source in pairs), *cells.described_threshold]
     describe_head = g.match_head(
         "describe",
         cells.position,
         cells.for_row,
         copies,
-        reads=[cells.early, cells.bos, *cells.described_src, *cells.described_neg],
+        reads=reads,
         mask=layout.mask,
         score_terms=[(cells.early[0], cells.bos[0], RESTRICT)],
     )
     return [
         Layer(heads=[count]),
-        Layer(heads=[describe_head]),
+        Layer(heads=[describe_head, read_input]),
         Layer(
-            heads=[_retrieve(cells, form, k, layout.mask) for k in range(form.count)],
+            heads=[_retrieve(cells, form, k, layout.mask) for k in range(form.distinct)],
             ffns=[_literals(cells, form)],
         ),
         Layer(ffns=[decide]),
@@ -226,30 +294,33 @@ def gate_layers(cells: GateCells, form: SlotForm, layout: GateLayout, decide: FF
 
 
 def _retrieve(cells: GateCells, form: SlotForm, k: int, mask: str) -> Head:
-    """Slot k: the bit spin of the token at the copied position into got_k (and, in masked diffusion,
-    (m - 1/2)/K into the pending comparison, m = 1 for a MASK token)."""
-    values = g.spin_writes(cells.got[k], {cells.bit[0]: 1})
-    reads = [cells.bit]
-    if cells.pending is not None and cells.is_mask is not None:
-        share = Fraction(1, form.count)
+    """Slot k: the value spin of the token whose id is the copied source id, into got_k (and, in masked
+    diffusion, (m - 1/2)/D into the pending comparison, m = 1 for a MASK token)."""
+    values = g.spin_writes(cells.got[k], {cells.value[0]: 1})
+    reads = [cells.value]
+    if cells.pending is not None:
+        share = Fraction(1, form.distinct)
         values.update(
             {cells.pending[0]: {cells.is_mask[0]: share}, cells.pending[1]: {cells.is_mask[0]: share}}
         )
         reads.append(cells.is_mask)
-    return g.match_head(f"retrieve {k}", cells.src[k], cells.position, values, reads=reads, mask=mask)
+    return g.match_head(f"retrieve {k}", cells.src[k], cells.id, values, reads=reads, mask=mask)
 
 
 def _literals(cells: GateCells, form: SlotForm) -> FFN:
-    """M += 2^b (got XOR negated - 1/2)/C for every slot: one G9 table per slot, stacked into one FFN."""
+    """M += 2^b [l_k and bit b of w_k]/S for every slot k and bit b, l_k = got_k XOR negated_k: one G9
+    table per (k, b), stacked into one FFN."""
     tables = []
-    for k in range(form.count):
-        share = Fraction(form.weight(k), form.total)
+    for k in range(form.distinct):
+        for b, weight_bit in enumerate(cells.weight[k]):
+            share = Fraction(2**b, form.scale)
 
-        def table(bits: tuple[int, ...], share: Fraction = share) -> dict[str, Fraction]:
-            literal = bits[0] ^ bits[1]
-            return {cells.compare[0]: share * (literal - HALF), cells.compare[1]: share * (literal - HALF)}
+            def table(bits: tuple[int, ...], share: Fraction = share) -> dict[str, Fraction]:
+                got, negated, on = bits
+                return dict.fromkeys(cells.compare[:2], share * ((got ^ negated) & on))
 
-        tables.append(g.table_ffn(f"slot {k}", [cells.got[k], cells.neg[k]], table, list(cells.compare[:2])))
+            inputs = [cells.got[k], cells.neg[k], weight_bit]
+            tables.append(g.table_ffn(f"slot {k} bit {b}", inputs, table, list(cells.compare[:2])))
     return stack_ffns("literals", tables)
 
 
