@@ -62,18 +62,28 @@ def compile_formula_command(sentence: str, alphabet: str, output: str, causal: b
 @OUTPUT
 @CAUSAL
 @click.option("--no-check", is_flag=True, help="Skip the self-check runs (two exact runs; slow on c6288).")
+@click.option(
+    "--mode",
+    type=click.Choice(["loop", "cot", "mdm"]),
+    default="loop",
+    show_default=True,
+    help="loop: a block looped depth times; cot: a fixed-depth model that generates one token per gate; "
+    "mdm: a fixed-depth model that unmasks one level of gates per denoising step.",
+)
 @one_line_errors
-def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: bool) -> None:
+def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: bool, mode: str) -> None:
     """Compile a netlist (.bench, .blif, .aag, .aig, .th) into a per-circuit (non-uniform) evaluator:
-    one model for this circuit's input length, one loop iteration per level of the circuit.
+    one model for this circuit's input length, one loop iteration per level of the circuit (--mode
+    loop), one generated token per gate (cot) or one denoising step per level (mdm).
 
     Example: expressivity compile circuit examples/circuits/iscas85/c17.bench -o c17.json   (then:
-    expressivity run c17.json --input 10110)
+    expressivity run c17.json --input 10110; with --mode cot, run shows the generated tokens)
     """
     from circuits.io import read_circuit
     from expressivity.compile.circuit import compile_circuit
 
-    _written(compile_circuit(read_circuit(netlist), causal=causal, check=not no_check).model, output)
+    compiled = compile_circuit(read_circuit(netlist), causal=causal, check=not no_check, mode=mode)
+    _written(compiled.model, output)
 
 
 @compile_group.command("family")

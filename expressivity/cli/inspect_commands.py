@@ -31,6 +31,7 @@ def size_report(model: Model, lengths: list[int]) -> dict:
         "padding": model.padding.describe(),
         "loops": model.loops.describe(),
         "size_root": model.size_root,
+        "mode": run_mode(model),
         "runs": [
             {
                 "n": n,
@@ -41,6 +42,17 @@ def size_report(model: Model, lengths: list[int]) -> dict:
             for n in lengths
         ],
     }
+
+
+def run_mode(model: Model) -> str:
+    """How the model is run: once (with its loops), or by generation or denoising and for how long."""
+    kind = model.metadata.get("run")
+    steps = model.metadata.get("steps")
+    if kind == "generate":
+        return f"chain of thought: generates {steps} tokens, one per gate (expressivity.decoding.generate)"
+    if kind == "denoise":
+        return f"masked diffusion: at most {steps} denoising steps (expressivity.decoding.denoise)"
+    return f"loop: one run, the block repeated r(n) = {model.loops.describe()} times"
 
 
 @main.command("inspect")
@@ -65,6 +77,7 @@ def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_
         return
     layers = report["layers"]
     click.echo(f"{model.name}  (route {report['route']}, alphabet {report['alphabet']})")
+    click.echo(f"  mode        {report['mode']}")
     sections = f"{layers['prefix']} prefix + {layers['block']} block x r(n) + {layers['suffix']} suffix"
     click.echo(f"  layers      {sections}")
     click.echo(f"  heads/ffns  {report['heads']} / {report['ffns']}")

@@ -32,10 +32,10 @@ Layers (all in the prefix; no loops; the describe and retrieve heads use the mod
    description (G3) and copies the id its own token carries, each slot's source id, negation spin and
    weight-bit spins, and the threshold's bit spins, which add (t - 1/2)/S to T (a linear copy of
    spins: sum_b 2^b (bit_b - 1/2) = t - (2^B - 1)/2, the rest is embedded). A score term 8 e_i b_j (e
-   the before-R spin, b the BOS spin; G4) sends every row before R to BOS, whose description is all
-   zeros, and keeps gate rows off BOS. The same layer's `read input` head lets each proxy fetch its
-   input bit (position hash against the hash of the input's position; every other row reads BOS,
-   which adds 0);
+   the before-R spin, b the BOS spin; G4) sends every row before R to BOS, whose description is
+   FALSE in every slot with weight 0 and threshold bits 0, and keeps gate rows off BOS. The same
+   layer's `read input` head lets each proxy fetch its input bit (position hash against the hash of
+   the input's position; every other row reads BOS, which adds 0);
 3. per slot a head matches the copied source id with the id of every token and copies that token's
    value spin into `got` (an unused slot reads BOS); one FFN (G9 tables, stacked) adds
    2^b [l_k and bit b of w_k]/S to M, l_k = got_k XOR negated_k. The masked-diffusion mode also counts
@@ -46,8 +46,8 @@ Layers (all in the prefix; no loops; the describe and retrieve heads use the mod
 Everything stored is rational: position hashes are only read (their readings, with square roots, live
 in the views), and every copy is of ids and spins, which read as themselves.
 
-Rows that are not gate rows compute garbage in the gate cells, but always rational values (their
-descriptions are zero), and no answer is read from them.
+Rows before R look up BOS in every slot, so what they compute in the gate cells is a constant that
+nothing reads; no answer is read from them.
 """
 
 from __future__ import annotations
@@ -199,13 +199,15 @@ def embed(program: Program, cells: GateCells, form: SlotForm, layout: GateLayout
         base.update({**g.spin_cells(cells.is_mask, 0), cells.pending[2]: tau, cells.pending[3]: tau})
     program.set_all(base)
     # BOS holds the value of FALSE; its input_bit is 0 (not a spin), so a row that reads the input
-    # at BOS (every row but a proxy) adds nothing.
+    # at BOS (every row but a proxy) adds nothing. Its description names FALSE in every slot, so the
+    # rows before R look up BOS alone (one token, not an average over the whole sequence).
     program.set(
         "BOS",
         {
             **g.spin_cells(cells.bos, 1),
             **dict.fromkeys(cells.input_bit, Fraction(0)),
             **dict(zip(cells.id, ids[FALSE], strict=True)),
+            **{cell: x for group in cells.described_src for cell, x in zip(group, ids[FALSE], strict=True)},
         },
     )
     program.set("1", {**g.spin_cells(cells.input_bit, 1), **g.spin_cells(cells.value, 1)})
