@@ -1,7 +1,8 @@
 """One circuit evaluated three ways: loop, chain of thought (CoT) and masked diffusion (MDM).
 
-For each circuit (ISCAS-85 netlists and the adder / multiplier / parity families at several n) on one
-random input, exactly: the nodes of the literal form ("gates": NOT and BUF are folded into literals),
+For each circuit (ISCAS-85 netlists; the adder of two n-bit numbers, the n x n multiplier and parity
+of n bits from circuits.families, at several n) on one random input, exactly: the nodes of the
+literal form ("gates": NOT and BUF are folded into literals),
 its depth, the steps of each mode (loop iterations, generated tokens, denoising steps), the positions
 of the final sequence ("tokens"), the layer applications (positions x layers actually run, summed
 over the steps; CoT runs the new position only at each step, from a cache of the earlier rows) and the
@@ -34,7 +35,7 @@ from expressivity.decoding import run_decoder  # noqa: E402
 ROOT = _HERE.parent
 NETLISTS = ["c17", "c432", "c499", "c880", "c6288"]
 FAMILIES = [
-    *(("adder", n, iterated_addition) for n in (2, 3, 4)),
+    *(("adder", n, lambda n: iterated_addition(2, n)) for n in (4, 8, 16)),
     *(("multiplier", n, multiplication) for n in (2, 3, 4)),
     *(("parity", n, parity) for n in (4, 8, 16)),
 ]

@@ -3,6 +3,8 @@ diffusion (depth steps), each compared with `circuits.evaluate`, never with anot
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -113,3 +115,58 @@ def test_c6288_multiplies(netlists, mode):
         got = [outputs[name] for name in compiled.output_names]
         product_bit_of_output = [*range(30), 31, 30]
         assert got == [(a * b) >> bit & 1 for bit in product_bit_of_output]
+
+
+def test_the_statement_holds_on_c17_and_a_small_adder(netlists):
+    """proofs_as_code/cot_loop_mdm.py: every mode agrees, loop and MDM take depth steps, CoT size steps,
+    and no generated token, cached step or diffusion frame breaks the statement."""
+    from circuits.families import iterated_addition
+    from proofs_as_code import cot_loop_mdm
+
+    for circuit in (read_circuit(netlists / "iscas85" / "c17.bench"), iterated_addition(2, 2)):
+        report = cot_loop_mdm.check(circuit, samples=4)
+        assert report["agreements"] == dict.fromkeys(cot_loop_mdm.MODES, report["runs"])
+        assert report["steps"] == {
+            "loop": [report["depth"]],
+            "cot": [report["size"]],
+            "mdm": [report["depth"]],
+        }
+        assert report["chain_violations"] == report["cache_violations"] == report["frame_violations"] == 0
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from expressivity.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_the_command_line_compiles_runs_inspects_and_verifies_each_mode(tmp_path, netlists):
+    c17 = netlists / "iscas85" / "c17.bench"
+    circuit = read_circuit(c17)
+    form = literal_form(circuit)
+    expected = evaluate(circuit, [1, 0, 1, 1, 0])
+    for mode, how in (("cot", "chain of thought"), ("mdm", "masked diffusion"), ("loop", "loop")):
+        path = tmp_path / f"{mode}.json"
+        assert _cli("compile", "circuit", c17, "--mode", mode, "-o", path).exit_code == 0
+        assert how in _cli("inspect", path).output
+        result = _cli("run", path, "--input", "10110", "--json")
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.output)
+        assert summary["outputs"] == expected
+        if mode == "cot":
+            assert summary["steps"] == len(form.nodes) and len(summary["sequence"][-1]) == len(form.nodes)
+        if mode == "mdm":
+            assert summary["steps"] == form.depth and len(summary["sequence"]) == form.depth + 1
+            assert summary["sequence"][0] == "_" * len(form.nodes) and "_" not in summary["sequence"][-1]
+        verified = _cli("verify", path, "--samples", 3)
+        assert verified.exit_code == 0 and "verified on 3 inputs" in verified.output
+
+
+def test_run_steps_caps_a_decoding_run(tmp_path, netlists):
+    path = tmp_path / "cot.json"
+    _cli("compile", "circuit", netlists / "iscas85" / "c17.bench", "--mode", "cot", "-o", path)
+    result = _cli("run", path, "--input", "10110", "--steps", 2)
+    assert result.exit_code == 0
+    assert "generated in 2 steps" in result.output and "22 = ?" in result.output
