@@ -3,7 +3,9 @@
 The model evaluates ONE circuit, for its one input length: the circuit's wiring is carried by per-gate
 token kinds in the tail, and the loop count is fixed at compile time to the circuit's depth. A circuit
 family therefore gives a separate model for every n; the uniform route, one model for every n with
-c * ceil(log2 n)^d loops, is `expressivity.compile.iterated.compile_program`.
+c * ceil(log2 n)^d loops, is `expressivity.compile.iterated.compile_program`. This module builds the
+looped mode (`mode="loop"`, the default); `compile_circuit` also builds the chain-of-thought and
+masked-diffusion modes of the same circuit (`circuit_cot`, `circuit_mdm`).
 
 Tokens [ours, a layout where every read looks back, so one ordering serves both masking modes]:
 
