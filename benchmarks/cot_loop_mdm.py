@@ -35,7 +35,7 @@ from expressivity.decoding import run_decoder  # noqa: E402
 ROOT = _HERE.parent
 NETLISTS = ["c17", "c432", "c499", "c880", "c6288"]
 FAMILIES = [
-    *(("adder", n, lambda n: iterated_addition(2, n)) for n in (4, 8, 16)),
+    *(("adder", n, lambda n: iterated_addition(2, n)) for n in (2, 4, 8)),
     *(("multiplier", n, multiplication) for n in (2, 3, 4)),
     *(("parity", n, parity) for n in (4, 8, 16)),
 ]

@@ -139,6 +139,9 @@ def denoise(
     if mask not in model.kinds:
         raise ModelError(f"model {model.name!r} has no token kind {mask!r} to denoise")
     simulator = simulator or Simulator(model)
+    # one backend for every step: the exact backend then reuses the tie sets and norm readings of heads
+    # whose inputs a step did not change (the lookups of descriptions and sources, say)
+    engine = get_backend(backend)
     sequence = list(tokens) if tokens is not None else model.tokens(word)
     frames = [tuple(sequence)]
     layers = 0
@@ -146,7 +149,7 @@ def denoise(
         masked = [i for i, kind in enumerate(sequence) if kind == mask]
         if not masked:
             break
-        trace = simulator.run_tokens(sequence, word, backend, record=False)
+        trace = simulator.run_tokens(sequence, word, engine, record=False)
         layers += len(sequence) * model.layer_count(len(word))
         for i in masked:
             symbol = simulator.symbol_at(trace, i)
