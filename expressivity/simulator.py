@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from expressivity.backends import Backend, CompiledMatrix, SimulationError, TieSets, get_backend
-from expressivity.model import FFN, Head, Layer, Model, Stage
+from expressivity.model import FFN, Head, InputError, Layer, Model, Stage
 from expressivity.trace import Step, Trace
 
 
@@ -167,6 +167,122 @@ class Simulator:
             traces += self._run(words[start : start + per_pass], engine, check_scratch, record, start)
         return traces
 
+    def run_tokens(
+        self,
+        tokens: Sequence[str],
+        word: str,
+        backend: str | Backend = "exact",
+        check_scratch: bool | None = None,
+        record: bool = True,
+    ) -> Trace:
+        """Run on an explicit sequence of token kinds (a decoding state: generated or masked positions)
+        whose input word is `word`, which fixes the size s and so the loop count r(s). An unknown kind
+        is an InputError naming its position."""
+        return self._run([word], get_backend(backend), check_scratch, record, tokens=self._kinds(tokens))[0]
+
+    def symbol_at(self, trace: Trace, position: int) -> str:
+        """The unembedding's symbol at `position` of a finished run (argmax, an exact tie going to the
+        earlier symbol): what a decoder reads at a position other than the last."""
+        if self._unembedding is None:
+            raise SimulationError(f"model {self.model.name!r} has no unembedding to read symbols with")
+        best, _ = trace.backend.readout(trace.final, position, self._unembedding)
+        return self.model.symbols[best]
+
+    def start(
+        self, word: str, backend: str | Backend = "exact", tokens: Sequence[str] | None = None
+    ) -> Extension:
+        """Run every layer on the tokens of `word` (or on `tokens`, whose input word is `word`) and keep
+        what later positions need: every head's keys and values at every row (`extend`)."""
+        sequence = list(tokens) if tokens is not None else self.model.tokens(word)
+        empty = Extension(word, [], get_backend(backend), [], None)
+        return self._rows(empty, sequence, self._kinds(sequence))
+
+    def extend(self, state: Extension, tokens: Sequence[str]) -> Extension:
+        """`state` with the positions `tokens` appended, running the layers on the new rows only.
+
+        Under causal and strict masks a row never sees a later one, so the earlier rows' residuals, keys
+        and values are those of a run on the whole sequence; the new rows attend to the kept keys and
+        values (`Backend.attend_rows`). So the result equals `start` on the whole sequence, at the cost
+        of the new rows (their scores against every kept key). A model with an unmasked head is refused."""
+        for _, layers in self._stages:
+            for heads, _ in layers:
+                for head in heads:
+                    if head.mask == "unmasked":
+                        raise SimulationError(
+                            f"head {head.name!r} is unmasked: earlier positions would change, so a run "
+                            "cannot be extended; rerun the whole sequence instead"
+                        )
+        return self._rows(state, list(tokens), self._kinds(tokens))
+
+    def next_symbol(self, state: Extension) -> str:
+        """The unembedding's symbol at the last position of `state`."""
+        if self._unembedding is None:
+            raise SimulationError(f"model {self.model.name!r} has no unembedding to read symbols with")
+        best, _ = state.backend.readout(state.last, state.added - 1, self._unembedding)
+        return self.model.symbols[best]
+
+    def _kinds(self, tokens: Sequence[str]) -> np.ndarray:
+        """Kind indices of `tokens`; an unknown kind is an InputError naming its position."""
+        for position, kind in enumerate(tokens):
+            if kind not in self._kind_index:
+                raise InputError(f"token {kind!r} at position {position} is not a token kind of the model")
+        return np.array([self._kind_index[kind] for kind in tokens], dtype=np.intp)
+
+    def _rows(self, state: Extension, tokens: list[str], kinds: np.ndarray) -> Extension:
+        """Run the schedule on the rows of `tokens` placed after the rows of `state` (module docstring);
+        heads read the kept keys and values of the earlier rows and keep their own."""
+        model, backend = self.model, state.backend
+        start = len(state.tokens)
+        s = model.size(len(state.word))
+        h = backend.embed(self._kind_table(backend), kinds)
+        kept: list[tuple[Any, Any]] = []
+        check_scratch = backend.name == "exact" and len(self._scratch)
+        for stage, layers in self._stages:
+            looped, written = model.is_looped(stage), None
+            for iteration in range(stage.loops(s)):
+                if stage.timestep:
+                    h, written = self._write_timestep(backend, h, stage, iteration, written)
+                for number, (heads, ffns) in enumerate(layers):
+                    for subs in (heads, ffns):
+                        updates = []
+                        for sub in subs:
+                            try:
+                                z = backend.view(h, sub.groups, sub.centre)
+                                if sub.kind == "ffn":
+                                    out, _ = sub.apply(backend, z)
+                                else:
+                                    out = self._attend_rows(backend, sub, z, state, len(kept), kept)
+                            except SimulationError as err:
+                                loop = f"[{iteration}]" if looped else ""
+                                place = f"{stage.name}{loop} layer {number} {sub.kind} {sub.name!r}"
+                                raise SimulationError(f"{place} (rows from {start}): {err}") from None
+                            updates.append((sub.writes, out))
+                        for writes, out in updates:
+                            h = backend.scatter_add(h, writes, out)
+                if looped and check_scratch:
+                    try:
+                        self._check_scratch(backend, h, stage.name, iteration, None, 0)
+                    except SimulationError as err:
+                        raise SimulationError(f"{err} (counting from position {start})") from None
+        layers_run = len(tokens) * model.layer_count(len(state.word))
+        return Extension(
+            state.word, state.tokens + tokens, backend, kept, h, len(tokens), state.layers_run + layers_run
+        )
+
+    @staticmethod
+    def _attend_rows(backend, head: _CompiledHead, z, state: Extension, index: int, kept: list) -> Any:
+        """The head's output at the new rows; appends its keys and values (kept and new) to `kept`."""
+        q = backend.linear(z, head.query, None)
+        k = backend.linear(z, head.key, None)
+        v = backend.linear(z, head.value, None)
+        if not state.tokens:
+            kept.append((k, v))
+            return backend.attend(q, k, v, head.mask, head.uniform)[0]
+        old_k, old_v = state.keys[index]
+        k, v = backend.append_rows(old_k, k), backend.append_rows(old_v, v)
+        kept.append((k, v))
+        return backend.attend_rows(q, k, v, head.mask, head.uniform)
+
     def _run(
         self,
         words: list[str],
@@ -174,13 +290,18 @@ class Simulator:
         check_scratch: bool | None,
         record: bool,
         first_word: int = 0,
+        tokens: np.ndarray | None = None,
     ) -> list[Trace]:
         """The words stacked position-wise (word b holds rows b*N .. b*N + N - 1); block = N when there
-        is more than one word, else None (a plain run). Errors number the words from `first_word`."""
+        is more than one word, else None (a plain run). Errors number the words from `first_word`.
+        `tokens` (kind indices) replaces the sequence of the one word (`run_tokens`)."""
         model = self.model
         if check_scratch is None:
             check_scratch = backend.name == "exact"
-        all_tokens = [model.tokens(word) for word in words]
+        if tokens is None:
+            all_tokens = [model.tokens(word) for word in words]
+        else:
+            all_tokens = [[model.kinds[k] for k in tokens]]
         size = len(all_tokens[0])
         block = size if len(words) > 1 or first_word else None
         s = model.size(len(words[0]))
@@ -190,13 +311,7 @@ class Simulator:
         token_kinds = np.array(
             [self._kind_index[kind] for tokens in all_tokens for kind in tokens], dtype=np.intp
         )
-        key = (backend.name, getattr(backend, "bits", None))
-        if key not in self._kind_tables:
-            sparse = getattr(backend, "kind_table_sparse", None)
-            self._kind_tables[key] = (
-                sparse(self._kind_entries, model.width) if sparse else backend.kind_table(self._kind_rows())
-            )
-        table = self._kind_tables[key]
+        table = self._kind_table(backend)
         h = backend.embed(table, token_kinds) if block is None else backend.embed(table, token_kinds, block)
         batch = _Batch(
             backend,
@@ -228,6 +343,17 @@ class Simulator:
         for b, trace in enumerate(batch.traces):
             self._read_out(backend, h, b * size, trace)
         return batch.traces
+
+    def _kind_table(self, backend: Backend) -> Any:
+        """The backend's table of embedding rows, one per token kind, built once per backend and width."""
+        key = (backend.name, getattr(backend, "bits", None))
+        if key not in self._kind_tables:
+            sparse = getattr(backend, "kind_table_sparse", None)
+            width = self.model.width
+            self._kind_tables[key] = (
+                sparse(self._kind_entries, width) if sparse else backend.kind_table(self._kind_rows())
+            )
+        return self._kind_tables[key]
 
     def _read_out(self, backend: Backend, h: Any, offset: int, trace: Trace) -> None:
         """The readout symbol and the output taps of the word whose positions start at row `offset`."""
@@ -305,6 +431,25 @@ class Simulator:
                     f"scratch coordinate {label!r} is {value} (not 0) at {where} "
                     f"after iteration {iteration} of stage {stage!r}"
                 )
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A causal run kept for extending it by new positions (`Simulator.start`, `Simulator.extend`).
+
+    `tokens` are the token kinds run so far on input `word` (which fixes s and r(s)); `keys` holds, per
+    head application in run order, that head's keys and values at every row; `last` is the final
+    residual of the rows added by the latest call, and `layers_run` counts positions x layers run over
+    all calls (what the run cost, not what a rerun of the whole sequence would); `added` is how many rows
+    the latest call added (the rows of `last`)."""
+
+    word: str
+    tokens: list[str]
+    backend: Backend
+    keys: list[tuple[Any, Any]]
+    last: Any
+    added: int = 0
+    layers_run: int = 0
 
 
 class _Batch:

@@ -6,7 +6,9 @@ The reference comes from the model file itself (`metadata["route"]`), never from
 - "connectivity": networkx reachability on random directed graphs;
 - "program": the iterated-program interpreter (`expressivity.logic.accepts`) on the stored program text,
   on random words (or random graph words of m^2 + m symbols for a graph program).
-A disagreement on one input is a compiler bug: `verify` stops there and returns it.
+A disagreement on one input is a compiler bug: `verify` stops there and returns it. A model run by
+generation or denoising (metadata "run", `expressivity.decoding`) is decoded input by input in this
+process, its outputs read as its metadata says.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from itertools import chain, islice
 from typing import Any
 
 from expressivity.backends import SimulationError
+from expressivity.decoding import run_decoder, run_kind
 from expressivity.inputs import GraphWord
 from expressivity.model import Model, ModelError
 from expressivity.simulator import Simulator
@@ -148,6 +151,8 @@ def verify(
     `expressivity.sweep` (same report); `advance(k)` is then told as each chunk of k inputs finishes."""
     inputs = cases(model, max_n, seed)
     first = next(inputs)  # a model without its reference fails here, before any progress is shown
+    if run_kind(model) is not None:
+        return _verify_decoder(model, chain([first], inputs), samples, backend, progress)
     if workers > 1 or scheduler is not None:
         from expressivity.sweep import sweep
 
@@ -173,6 +178,27 @@ def verify(
     if found is not None:
         return Report(route, checked + found[0], chunk[found[0]], found[1])
     return Report(route, checked + len(chunk))
+
+
+def _verify_decoder(
+    model: Model,
+    inputs: Iterator[Case],
+    samples: int,
+    backend: str,
+    progress: Callable[[Iterator[Case]], Iterator[Case]] | None,
+) -> Report:
+    """`verify` for a model run by generation or denoising (`expressivity.decoding`): each input is
+    decoded in this process, for the model's recorded number of steps, and its outputs compared."""
+    simulator = Simulator(model)
+    stream = (case for case, _ in zip(inputs, range(samples), strict=False))
+    route = str(model.metadata["route"])
+    checked = 0
+    for case in progress(stream) if progress else stream:
+        got = run_decoder(model, case.word, backend, simulator=simulator).outputs
+        if got != case.expected:
+            return Report(route, checked, case, got)
+        checked += 1
+    return Report(route, checked)
 
 
 _CHUNK = 32  # cases run together: words of one length go through `run_batch` in one pass

@@ -21,6 +21,7 @@ NOTEBOOK_NAMES = [
     "03_looping_gives_tcd.ipynb",
     "04_precision.ipynb",
     "05_test_your_construction.ipynb",
+    "06_cot_or_loop.ipynb",
     "07_softmax_bridge.ipynb",
 ]
 

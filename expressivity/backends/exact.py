@@ -255,6 +255,24 @@ class ExactBackend:
         self._ties.insert(0, (q, k, mask, block, ties))
         del self._ties[_TIE_CACHE:]
 
+    def attend_rows(
+        self, q: RadicalArray, k: RadicalArray, v: RadicalArray, mask: str, uniform: bool
+    ) -> RadicalArray:
+        """The head's output at the last len(q) rows only: q holds their queries, k and v every row's
+        (a causal run extended by new positions, `Simulator.extend`). The scores of those rows alone
+        are compared, by the certified shadows and exact comparisons of `_dense_ties`."""
+        size, new = k.shape[0], q.shape[0]
+        rows = np.arange(size - new, size)
+        if uniform:
+            return visible_means(v, mask).take_rows(rows)
+        # _dense_ties reads the queries of `rows` from a full-height array; the rows above are never read
+        padded = RadicalArray.concat_rows([k.take_rows(np.arange(size - new)), q])
+        ties = TieSets.from_matrix(mask, _dense_ties(padded, k, mask, rows, True, size))
+        return segment_means(v, ties.indptr, ties.indices)
+
+    def append_rows(self, h: RadicalArray, more: RadicalArray) -> RadicalArray:
+        return RadicalArray.concat_rows([h, more])
+
     def _known_ties(self, q: RadicalArray, k: RadicalArray, mask: str, block: int | None) -> TieSets | None:
         """The tie sets of an earlier call with exactly the same queries, keys, mask and block (a head
         whose inputs a loop iteration did not change, such as a circuit's wiring), else None."""

@@ -32,7 +32,7 @@ from math import isqrt
 
 import numpy as np
 
-from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets, visible_matrix
+from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets, visible_matrix, visible_rows
 from expressivity.numbers.radical_array import int_matmul
 
 
@@ -147,7 +147,25 @@ class FixedBackend:
         visible j with R(x_j) = R_max, i.e. x_j >= s R_max - s/2: one comparison per score on the exact
         integers, no division. Overflow is checked on the rounded extremes of the visible scores."""
         size = q.shape[0]
-        visible = visible_matrix(mask, size)
+        out, ties = self._attend(q, k, v, uniform, visible_matrix(mask, size))
+        return out, TieSets(mask, size) if uniform else TieSets.from_matrix(mask, ties)
+
+    def attend_rows(
+        self, q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: str, uniform: bool
+    ) -> np.ndarray:
+        """The head's output at the last len(q) rows only (q holds their queries, k and v every row's),
+        rounded exactly as `attend` rounds those rows."""
+        rows = np.arange(k.shape[0] - q.shape[0], k.shape[0])
+        return self._attend(q, k, v, uniform, visible_rows(mask, rows, k.shape[0]))[0]
+
+    def append_rows(self, h: np.ndarray, more: np.ndarray) -> np.ndarray:
+        return np.concatenate([h, more])
+
+    def _attend(
+        self, q: np.ndarray, k: np.ndarray, v: np.ndarray, uniform: bool, visible: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(means over the tie sets, the tie-set matrix) of the rows of q against every key, `visible`
+        giving which keys each row sees."""
         if uniform:
             ties = visible
         else:
@@ -168,8 +186,7 @@ class FixedBackend:
         counts = ties.sum(axis=1)
         sums = _objects(int_matmul(ties.astype(np.int64), v))
         out = _round_ratio(sums, np.maximum(counts, 1).astype(object)[:, None])
-        result = TieSets(mask, size) if uniform else TieSets.from_matrix(mask, ties)
-        return self._checked(out, "an attention mean"), result
+        return self._checked(out, "an attention mean"), ties
 
     def column(self, h: np.ndarray, c: int) -> list[Fraction]:
         return [Fraction(int(x), self.scale) for x in h[:, c]]

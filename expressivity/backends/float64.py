@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from expressivity.backends.base import CompiledMatrix, TieSets, visible_matrix
+from expressivity.backends.base import CompiledMatrix, TieSets, visible_matrix, visible_rows
 
 
 class Float64Backend:
@@ -53,13 +53,20 @@ class Float64Backend:
         size = q.shape[0]
         if uniform:
             return uniform_means(v, mask), TieSets(mask, size)
-        visible = visible_matrix(mask, size)
-        scores = np.where(visible, q @ k.T, -np.inf)
-        best = scores.max(axis=1, keepdims=True)
-        ties = visible & (scores == best)
-        counts = ties.sum(axis=1, keepdims=True)
-        out = np.divide(ties @ v, counts, out=np.zeros((size, v.shape[1])), where=counts != 0)
-        return out, TieSets.from_matrix(mask, ties)
+        ties = _ties(q, k, visible_matrix(mask, size))
+        return _means(ties, v), TieSets.from_matrix(mask, ties)
+
+    def attend_rows(
+        self, q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: str, uniform: bool
+    ) -> np.ndarray:
+        """The head's output at the last len(q) rows only: q holds their queries, k and v every row's."""
+        rows = np.arange(k.shape[0] - q.shape[0], k.shape[0])
+        if uniform:
+            return uniform_means(v, mask)[rows]
+        return _means(_ties(q, k, visible_rows(mask, rows, k.shape[0])), v)
+
+    def append_rows(self, h: np.ndarray, more: np.ndarray) -> np.ndarray:
+        return np.concatenate([h, more])
 
     def column(self, h: np.ndarray, c: int) -> list[float]:
         return h[:, c].tolist()
@@ -73,6 +80,17 @@ class Float64Backend:
     def readout(self, h: np.ndarray, i: int, unembedding: CompiledMatrix) -> tuple[int, list[float]]:
         scores = unembedding.floats @ h[i]
         return int(np.argmax(scores)), scores.tolist()
+
+
+def _ties(q: np.ndarray, k: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    """The visible j whose score q_i . k_j equals the row maximum (float equality)."""
+    scores = np.where(visible, q @ k.T, -np.inf)
+    return visible & (scores == scores.max(axis=1, keepdims=True))
+
+
+def _means(ties: np.ndarray, v: np.ndarray) -> np.ndarray:
+    counts = ties.sum(axis=1, keepdims=True)
+    return np.divide(ties @ v, counts, out=np.zeros((ties.shape[0], v.shape[1])), where=counts != 0)
 
 
 def uniform_means(v: np.ndarray, mask: str) -> np.ndarray:

@@ -36,13 +36,15 @@ def _written(model: Model, output: str) -> None:
     )
 
 
-def _compiled_circuit(circuit: Circuit, causal: bool, self_check: bool, limits: Limits) -> Model:
+def _compiled_circuit(
+    circuit: Circuit, causal: bool, self_check: bool, limits: Limits, mode: str = "loop"
+) -> Model:
     """compile_circuit within `limits` (tokens refused before anything is built); with `self_check`,
     the all-zero and all-one inputs run exactly, within the limits too, and must match the circuit."""
     from circuits import evaluate
     from expressivity.compile.circuit import compile_circuit
 
-    compiled = compile_circuit(circuit, causal=causal, check=False, max_tokens=limits.tokens)
+    compiled = compile_circuit(circuit, causal=causal, check=False, max_tokens=limits.tokens, mode=mode)
     if self_check:
         check(estimate(compiled.model, len(circuit.inputs)), limits)
         for bit in (0, 1):
@@ -89,18 +91,29 @@ def compile_formula_command(sentence: str, alphabet: str, output: str, causal: b
 @OUTPUT
 @CAUSAL
 @click.option("--no-check", is_flag=True, help="Skip the self-check runs (two exact runs; slow on c6288).")
+@click.option(
+    "--mode",
+    type=click.Choice(["loop", "cot", "mdm"]),
+    default="loop",
+    show_default=True,
+    help="loop: a block looped depth times; cot: a fixed-depth model that generates one token per gate; "
+    "mdm: a fixed-depth model that unmasks one level of gates per denoising step.",
+)
 @one_line_errors
 @limit_options
-def compile_circuit_command(netlist: str, output: str, causal: bool, no_check: bool, limits: Limits) -> None:
+def compile_circuit_command(
+    netlist: str, output: str, causal: bool, no_check: bool, mode: str, limits: Limits
+) -> None:
     """Compile a netlist (.bench, .blif, .aag, .aig, .th) into a per-circuit (non-uniform) evaluator:
-    one model for this circuit's input length, one loop iteration per level of the circuit.
+    one model for this circuit's input length, one loop iteration per level of the circuit (--mode
+    loop), one generated token per gate (cot) or one denoising step per level (mdm).
 
     Example: expressivity compile circuit examples/circuits/iscas85/c17.bench -o c17.json   (then:
-    expressivity run c17.json --input 10110)
+    expressivity run c17.json --input 10110; with --mode cot, run shows the generated tokens)
     """
     from circuits.io import read_circuit
 
-    _written(_compiled_circuit(read_circuit(netlist), causal, not no_check, limits), output)
+    _written(_compiled_circuit(read_circuit(netlist), causal, not no_check, limits, mode), output)
 
 
 @compile_group.command("family")

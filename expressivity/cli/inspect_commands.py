@@ -42,6 +42,7 @@ def size_report(model: Model, lengths: list[int]) -> dict:
         "padding": model.padding.describe(),
         "loops": model.loops.describe() if model.is_three_stage else None,
         "size_root": model.size_root,
+        "mode": run_mode(model),
         "runs": [
             {
                 "n": n,
@@ -74,6 +75,17 @@ def _stage_line(stage: dict) -> str:
     return line
 
 
+def run_mode(model: Model) -> str:
+    """How the model is run: once (with its loops), or by generation or denoising and for how long."""
+    kind = model.metadata.get("run")
+    steps = model.metadata.get("steps")
+    if kind == "generate":
+        return f"chain of thought: generates {steps} tokens, one per gate (expressivity.decoding.generate)"
+    if kind == "denoise":
+        return f"masked diffusion: at most {steps} denoising steps (expressivity.decoding.denoise)"
+    return f"loop: one run of {layers_text(model)}"
+
+
 @main.command("inspect")
 @click.argument("model_file", metavar="MODEL")
 @click.option("--n", "lengths", type=int, multiple=True, help="Input lengths to size runs at (repeatable).")
@@ -96,6 +108,7 @@ def inspect_command(model_file: str, lengths: tuple[int, ...], labels: bool, as_
         click.echo(json.dumps(report))
         return
     click.echo(f"{model.name}  (route {report['route']}, alphabet {report['alphabet']})")
+    click.echo(f"  mode        {report['mode']}")
     click.echo(f"  layers      {layers_text(model)}")
     if not model.is_three_stage or model.timestep_labels:
         click.echo(f"  stages      {len(model.stages)} (timestep cells: {len(model.timestep_labels)})")

@@ -11,6 +11,7 @@ from tqdm import tqdm
 from expressivity import serialize
 from expressivity.backends import get_backend
 from expressivity.cli.base import BACKEND, checked_run, limit_options, main, one_line_errors, progress
+from expressivity.decoding import MASK, Generation, run_decoder, run_kind
 from expressivity.limits import Limits, largest_length
 from expressivity.simulator import Simulator
 from expressivity.verification import verify
@@ -23,17 +24,31 @@ from expressivity.verification import verify
 )
 @BACKEND
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option(
+    "--steps",
+    type=click.IntRange(min=0),
+    default=None,
+    help="For a generating or denoising model (compile circuit --mode cot|mdm): at most this many steps.",
+)
 @one_line_errors
 @limit_options
-def run_command(model_file: str, word: str, backend: str, as_json: bool, limits: Limits) -> None:
+def run_command(
+    model_file: str, word: str, backend: str, as_json: bool, steps: int | None, limits: Limits
+) -> None:
     """Run MODEL (a model JSON file) on one input and print accept/reject, or the output bits by name.
+    A chain-of-thought model shows the tokens it generated, a masked-diffusion model the sequence after
+    each denoising step (MASK shown as _).
 
     Examples: expressivity run majority.json --input 11010 --backend fixed:24
               expressivity run c17.json --input 10110 --json
+              expressivity run c17-cot.json --input 10110 --steps 3
     """
     get_backend(backend)
     model = serialize.load(model_file)
     engine, _ = checked_run(model, len(word), backend, limits)
+    if run_kind(model) is not None:
+        _run_decoder(model, word, backend, as_json, steps)
+        return
     trace = Simulator(model).run(word, engine, record=False)
     if as_json:
         click.echo(json.dumps(trace.summary()))
@@ -44,6 +59,30 @@ def run_command(model_file: str, word: str, backend: str, as_json: bool, limits:
     )
     for name, bit in trace.outputs.items():
         click.echo(f"  {name} = {bit}")
+
+
+def _run_decoder(model, word: str, backend: str, as_json: bool, steps: int | None) -> None:
+    """`run` for a model run by generation or denoising: the decoded sequence and the outputs."""
+    decoded = run_decoder(model, word, backend, steps)
+    prompt = len(model.tokens(word))
+    if isinstance(decoded.run, Generation):
+        shown = ["".join(decoded.run.generated)]
+    else:
+        first = prompt - decoded.run.frames[0].count(MASK)
+        shown = ["".join("_" if t == MASK else t for t in frame[first:]) for frame in decoded.run.frames]
+    if as_json:
+        summary = {"model": model.name, "backend": backend, "word": word, "run": run_kind(model)}
+        summary.update(steps=decoded.steps, layers_run=decoded.layers_run, outputs=decoded.outputs)
+        click.echo(json.dumps({**summary, "sequence": shown}))
+        return
+    how = "generated" if isinstance(decoded.run, Generation) else "denoised"
+    click.echo(
+        f"{how} in {decoded.steps} steps ({model.name}, {backend}, {decoded.layers_run} layer applications)"
+    )
+    for step, line in enumerate(shown):
+        click.echo(f"  {step:>4}  {line}" if len(shown) > 1 else f"  {line}")
+    for name, bit in decoded.outputs.items():
+        click.echo(f"  {name} = {'?' if bit is None else bit}")
 
 
 @main.command("verify")

@@ -4,7 +4,9 @@ The model evaluates ONE circuit, for its one input length: the circuit's wiring 
 token kinds in the tail, and the loop count is fixed at compile time to the circuit's depth. Its input
 format (`expressivity.inputs.FixedLength`) refuses a word of any other length before the run. A circuit
 family therefore gives a separate model for every n; the uniform route, one model for every n with
-c * ceil(log2 n)^d loops, is `expressivity.compile.iterated.compile_program`.
+c * ceil(log2 n)^d loops, is `expressivity.compile.iterated.compile_program`. This module builds the
+looped mode (`mode="loop"`, the default); `compile_circuit` also builds the chain-of-thought and
+masked-diffusion modes of the same circuit (`circuit_cot`, `circuit_mdm`).
 
 Tokens [ours, a layout where every read looks back, so one ordering serves both masking modes]:
 
@@ -87,8 +89,15 @@ class CompiledCircuit:
         return Simulator(self.model)
 
     def run(self, bits, backend: str = "exact", **options) -> dict[str, int]:
-        """Output bits by name on one input vector (bits in the circuit's input order)."""
-        return self.simulator.run(input_word(self.form.inputs, bits), backend, **options).outputs
+        """Output bits by name on one input vector (bits in the circuit's input order). A chain-of-thought
+        or masked-diffusion model is run by generation or denoising (`expressivity.decoding`); `options`
+        go to the simulator's run (loop mode) or to `run_decoder` (max_steps)."""
+        word = input_word(self.form.inputs, bits)
+        if "run" in self.model.metadata:
+            from expressivity.decoding import run_decoder
+
+            return run_decoder(self.model, word, backend, simulator=self.simulator, **options).outputs
+        return self.simulator.run(word, backend, **options).outputs
 
 
 def input_word(inputs: tuple[str, ...], bits) -> str:
@@ -130,17 +139,31 @@ def _hash_cells(group: tuple[str, ...], position: int) -> dict[str, Fraction]:
     return {group[r]: v for r, v in _position_hash(position).items()}
 
 
+MODES = ("loop", "cot", "mdm")
+
+
 def compile_circuit(
-    circuit: Circuit, causal: bool = False, check: bool = True, max_tokens: int = 1_000_000
+    circuit: Circuit,
+    causal: bool = False,
+    check: bool = True,
+    max_tokens: int = 1_000_000,
+    mode: str = "loop",
 ) -> CompiledCircuit:
     """Compile `circuit` (any gate types; through the literal form) into a looped model with loop count
     depth(literal form). With `check`, run the all-zero and all-one inputs exactly and compare with the
     circuit evaluator (a ModelError on a mismatch); that costs two runs, about 50 s each for c6288.
 
+    `mode="cot"` gives instead a fixed-depth causal model run by generation, one token per node of the
+    literal form (`circuit_cot`); `mode="mdm"` a fixed-depth model run by denoising, depth(literal form)
+    steps (`circuit_mdm`, unmasked heads, or causal ones with `causal=True`). Both are checked the same
+    way.
+
     Weights are multiplicities: a literal of weight w has |w| wire tokens, so a circuit with weights
     2^k (e.g. iterated addition) grows with the weights. A model of more than `max_tokens` tail tokens
     is refused with a ModelError before anything is built: the count comes from the weights alone
     (`literal_form_size`), so a weight of 2^40 costs no memory."""
+    if mode != "loop":
+        return _decoding_mode(circuit, causal, check, max_tokens, mode)
     size = literal_form_size(circuit)
     tokens = len(circuit.inputs) + size.nodes + size.literals
     if tokens > max_tokens:
@@ -274,6 +297,26 @@ def compile_circuit(
         },
     )
     compiled = CompiledCircuit(model, form)
+    if check:
+        _self_check(compiled, circuit)
+    return compiled
+
+
+def _decoding_mode(
+    circuit: Circuit, causal: bool, check: bool, max_tokens: int, mode: str
+) -> CompiledCircuit:
+    """The chain-of-thought or masked-diffusion model of `circuit` (compile_circuit's `mode`)."""
+    if mode == "cot":
+        from expressivity.compile.circuit_cot import build
+
+        model = build(circuit, max_tokens)
+    elif mode == "mdm":
+        from expressivity.compile.circuit_mdm import build as build_mdm
+
+        model = build_mdm(circuit, max_tokens, causal)
+    else:
+        raise ModelError(f"unknown circuit mode {mode!r}; the modes are {', '.join(MODES)}")
+    compiled = CompiledCircuit(model, literal_form(circuit))
     if check:
         _self_check(compiled, circuit)
     return compiled
