@@ -300,11 +300,16 @@ class ExactBackend:
     def column_is_zero(self, h: ColumnArray | RadicalArray, c: int) -> np.ndarray:
         return _column(h, c).is_zero()[:, 0]
 
-    def exceeds_half(self, h: ColumnArray, i: int, c: int) -> bool:
+    def exceeds_half(self, h: ColumnArray | RadicalArray, i: int, c: int) -> bool:
         return (_column(h, c).entry(i, 0) - Fraction(1, 2)).sign() > 0
 
-    def readout(self, h: ColumnArray, i: int, unembedding: CompiledMatrix) -> tuple[int, list[SqrtNumber]]:
-        row = h.take_rows(np.array([i])).whole()
+    def readout(
+        self, h: ColumnArray | RadicalArray, i: int, unembedding: CompiledMatrix
+    ) -> tuple[int, list[SqrtNumber]]:
+        """The unembedding's scores at row i of a live residual or of a recorded one (`Trace.final`),
+        and the first best symbol."""
+        row = h.take_rows(np.array([i]))
+        row = row.whole() if isinstance(row, ColumnArray) else row
         scores = row.matmul(unembedding.num, unembedding.den).to_scalars()[0]
         best = 0
         for s in range(1, len(scores)):

@@ -60,6 +60,7 @@ from fractions import Fraction
 from circuits.literal_form import FALSE, LiteralCircuit
 from expressivity.compile import gadgets as g
 from expressivity.compile.program import Group, Program
+from expressivity.inputs import FixedLength
 from expressivity.model import FFN, Head, Layer, Model, ModelError, View
 
 HALF = Fraction(1, 2)
@@ -358,7 +359,8 @@ def assemble(
     name: str,
     metadata: dict[str, object],
 ) -> Model:
-    """The fixed-depth model (every layer in the prefix, no loops) with its own output symbols."""
+    """The fixed-depth model (every layer in the prefix, no loops) with its own output symbols; it reads
+    words of exactly as many symbols as the circuit has inputs."""
     return Model(
         alphabet=program.alphabet,
         labels=program.labels,
@@ -370,6 +372,7 @@ def assemble(
         tail=tail,
         name=name,
         metadata=metadata,
+        input_format=FixedLength(len(metadata["inputs"])),
     )
 
 
