@@ -4,7 +4,10 @@
 - the int64 concatenation of rational columns against concatenation through Python ints;
 - `rows_equal` by cross-multiplication against the zero test of the difference;
 - normalising only the distinct rows of a large repetitive group against normalising every row;
-- `Shared` values (a batch's word-independent parts) against the rows they stand for.
+- `Shared` values (a batch's word-independent parts) against the rows they stand for;
+- building an array from sparse rows (`RadicalArray.from_sparse`) against building it from dense ones;
+- the sign of a rational array read off its numerators against the sign of each entry;
+- a product with a bias added before the one reduction (`matmul(..., bias=...)`) against x W^T + b.
 
 Values are rationals with numerators and denominators up to 2^70 (so both the int64 paths and their
 Python-int fallbacks run) and arrays with square roots, compared as exact `SqrtNumber`s.
@@ -13,7 +16,7 @@ Python-int fallbacks run) and arrays with square roots, compared as exact `SqrtN
 from __future__ import annotations
 
 from fractions import Fraction
-from math import gcd
+from math import gcd, lcm
 
 import numpy as np
 from hypothesis import given, settings
@@ -23,6 +26,7 @@ from test_core_sqrtfield import arrays
 from expressivity.backends.exact import _normalise_distinct_rows
 from expressivity.numbers import RadicalArray
 from expressivity.numbers.column_array import ColumnArray, Shared, shared_in_blocks
+from expressivity.numbers.sqrtfield import SqrtNumber
 
 SIZES = st.sampled_from([1, 3, 12, 2**20, 2**40, 2**70])
 
@@ -115,3 +119,62 @@ def test_shared_stands_for_its_repeated_rows(data):
     bump[block + data.draw(st.integers(0, block - 1)), 0] = 1
     changed = stacked.add_to_columns(np.array([0]), RadicalArray.from_integers(bump))
     assert shared_in_blocks(changed, block) is None
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_from_sparse_equals_from_dense_rows(data):
+    rows, width = data.draw(st.integers(0, 5)), data.draw(st.integers(1, 5))
+    dense = data.draw(fraction_rows(rows, width))
+    kept = [[data.draw(st.booleans()) for _ in range(width)] for _ in range(rows)]
+    sparse = [{c: dense[i][c] for c in range(width) if kept[i][c]} for i in range(rows)]
+    zeroed = [[dense[i][c] if kept[i][c] else Fraction(0) for c in range(width)] for i in range(rows)]
+    built = RadicalArray.from_sparse(sparse, width)
+    assert built.shape == (rows, width)
+    assert built.to_scalars() == [[SqrtNumber(x) for x in row] for row in zeroed]
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_rational_sign_is_the_sign_of_each_entry(data):
+    rows, width = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5))
+    x = data.draw(rational_arrays(rows, width))
+    if data.draw(st.booleans()):  # Python-int numerators: the object-array path of the same shortcut
+        x = RadicalArray(x.num.astype(object), x.rad, x.den.astype(object), canonical=True)
+    assert x.sign().tolist() == [[entry.sign() for entry in row] for row in x.to_scalars()]
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_product_with_bias_equals_the_entrywise_sum(data):
+    rows, width, out = (
+        data.draw(st.integers(1, 4)),
+        data.draw(st.integers(1, 4)),
+        data.draw(st.integers(1, 4)),
+    )
+    if data.draw(st.booleans()):
+        x = data.draw(arrays(rows, width))[0]  # with square roots
+    else:
+        x = data.draw(rational_arrays(rows, width))
+    size = data.draw(SIZES)
+    weights = np.array(
+        [[data.draw(st.integers(-size, size)) for _ in range(width)] for _ in range(out)], dtype=object
+    )
+    weights_den = data.draw(st.integers(1, data.draw(SIZES)))
+    bias = [data.draw(rationals()) for _ in range(out)]
+    bias_den = lcm(1, *(b.denominator for b in bias))
+    bias_num = np.array([b.numerator * (bias_den // b.denominator) for b in bias], dtype=object)
+    got = x.matmul(weights, weights_den, bias=(bias_num, bias_den))
+    entries = x.to_scalars()
+    expected = [
+        [
+            sum(
+                (entries[i][j] * SqrtNumber(Fraction(int(weights[k, j]), weights_den)) for j in range(width)),
+                SqrtNumber(bias[k]),
+            )
+            for k in range(out)
+        ]
+        for i in range(rows)
+    ]
+    assert got.to_scalars() == expected
+    assert got.same_as(x.matmul(weights, weights_den).add_row_vector(bias_num, bias_den))

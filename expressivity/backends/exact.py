@@ -143,8 +143,9 @@ class ExactBackend:
             return Shared(self.linear(z.x, weights, bias), z.copies)
         if isinstance(z, ViewParts):
             return self._linear_by_parts(z, weights, bias)
-        out = z.matmul(weights.compact, weights.den, weights.largest)
-        return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
+        return z.matmul(
+            weights.compact, weights.den, weights.largest, None if bias is None else (bias.num[0], bias.den)
+        )
 
     def _linear_by_parts(
         self, z: ViewParts, weights: CompiledMatrix, bias: CompiledMatrix | None
