@@ -7,7 +7,9 @@
 - `Shared` values (a batch's word-independent parts) against the rows they stand for;
 - building an array from sparse rows (`RadicalArray.from_sparse`) against building it from dense ones;
 - the sign of a rational array read off its numerators against the sign of each entry;
-- a product with a bias added before the one reduction (`matmul(..., bias=...)`) against x W^T + b.
+- a product with a bias added before the one reduction (`matmul(..., bias=...)`) against x W^T + b;
+- an FFN computed once per distinct input row (`ExactBackend.ffn`) against linear, ReLU, linear on
+  every row.
 
 Values are rationals with numerators and denominators up to 2^70 (so both the int64 paths and their
 Python-int fallbacks run) and arrays with square roots, compared as exact `SqrtNumber`s.
@@ -23,9 +25,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_core_sqrtfield import arrays
 
-from expressivity.backends.exact import _normalise_distinct_rows
+from expressivity.backends.base import CompiledMatrix
+from expressivity.backends.exact import ExactBackend, ViewParts, _normalise_distinct_rows
 from expressivity.numbers import RadicalArray
-from expressivity.numbers.column_array import ColumnArray, Shared, shared_in_blocks
+from expressivity.numbers.column_array import ColumnArray, Shared, full, shared_in_blocks
 from expressivity.numbers.sqrtfield import SqrtNumber
 
 SIZES = st.sampled_from([1, 3, 12, 2**20, 2**40, 2**70])
@@ -178,3 +181,43 @@ def test_product_with_bias_equals_the_entrywise_sum(data):
     ]
     assert got.to_scalars() == expected
     assert got.same_as(x.matmul(weights, weights_den).add_row_vector(bias_num, bias_den))
+
+
+def compiled_matrices(out: int, width: int) -> st.SearchStrategy[CompiledMatrix]:
+    return fraction_rows(out, width).map(lambda rows: CompiledMatrix.of(rows, width))
+
+
+@st.composite
+def repetitive_parts(draw, rows: int, block: int):
+    """An FFN input with `rows` rows drawn from a few distinct ones: one array or a view of two parts,
+    each part rational, with square roots, or `Shared` (the same in every word of `block` positions)."""
+    parts = []
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    for _ in range(draw(st.integers(1, 2))):
+        width, kind = draw(st.integers(1, 3)), draw(st.sampled_from(["rational", "roots", "shared"]))
+        if kind == "roots":
+            pool = draw(arrays(draw(st.integers(1, 3)), width))[0]
+        else:
+            pool = draw(rational_arrays(draw(st.integers(1, 4)), width))
+        if kind == "shared":
+            parts.append(Shared(pool.take_rows(rng.integers(0, pool.shape[0], block)), rows // block))
+        else:
+            parts.append(pool.take_rows(rng.integers(0, pool.shape[0], rows)))
+    return parts
+
+
+@given(st.data())
+@settings(max_examples=30, deadline=None)
+def test_ffn_once_per_distinct_row_equals_every_row(data):
+    rows = data.draw(st.sampled_from([64, 256, 320]))
+    parts = data.draw(repetitive_parts(rows, data.draw(st.sampled_from([16, 32]))))
+    z = parts[0] if len(parts) == 1 else ViewParts(tuple(parts))
+    width, hidden, out = sum(part.shape[1] for part in parts), data.draw(st.integers(1, 4)), 2
+    w1, w2 = data.draw(compiled_matrices(hidden, width)), data.draw(compiled_matrices(out, hidden))
+    b1 = CompiledMatrix.bias(data.draw(st.lists(rationals(), min_size=hidden, max_size=hidden)))
+    b2 = CompiledMatrix.bias(data.draw(st.lists(rationals(), min_size=out, max_size=out)))
+    got = full(ExactBackend().ffn(z, w1, b1, w2, b2))
+    values = RadicalArray.concat_cols([full(part) for part in parts]) if len(parts) > 1 else full(parts[0])
+    backend = ExactBackend()
+    expected = backend.linear(backend.relu(backend.linear(values, w1, b1)), w2, b2)
+    assert got.same_as(expected)

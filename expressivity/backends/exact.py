@@ -203,6 +203,26 @@ class ExactBackend:
         out = full_sum if shared_sum is None else full_sum + Shared(shared_sum, copies).full()
         return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
 
+    def ffn(
+        self,
+        z: RadicalArray | Shared | ViewParts,
+        w1: CompiledMatrix,
+        b1: CompiledMatrix | None,
+        w2: CompiledMatrix,
+        b2: CompiledMatrix | None,
+    ) -> RadicalArray | Shared:
+        """W2 ReLU(W1 z + b1) + b2, row by row, so computed once per distinct row of z when many rows
+        repeat (a circuit's FFNs read a few bits per position: thousands of rows, a few dozen distinct
+        ones, in one word or across a batch). Rows are grouped by `_rational_row_classes` (checked
+        exactly). A z that is `Shared` in every part, or with mostly distinct rows, takes the
+        general path (`linear`, `relu`), which also reuses unchanged products."""
+        distinct = _distinct_rows(z)
+        if distinct is None:
+            return self.linear(self.relu(self.linear(z, w1, b1)), w2, b2)
+        values, inverse = distinct
+        hidden = self.relu(self.linear(values, w1, b1))
+        return self.linear(hidden, w2, b2).take_rows(inverse)
+
     def relu(self, x: RadicalArray | Shared) -> RadicalArray | Shared:
         if isinstance(x, Shared):
             return Shared(self.relu(x.x), x.copies)
@@ -309,19 +329,63 @@ def _normalise_distinct_rows(cells: RadicalArray, centre: bool) -> RadicalArray:
     repeat (a batch's input bits: many rows, few distinct values). Rows are grouped by a hash of their
     canonical form (den, numerators), and the grouping is checked exactly before it is used. Rational
     cells have a rational squared norm, so no row can fail and the order of the work does not matter."""
-    small = cells.small_den()
-    rational = cells.slots == 1 and cells.num.dtype == np.int64 and small is not None
-    if cells.shape[0] < _DISTINCT_ROWS_MIN or not rational:
+    if cells.shape[0] < _DISTINCT_ROWS_MIN:
         return cells.normalise(centre=centre)
-    table = np.concatenate([small[:, None], cells.num[0]], axis=1)
+    classes = _rational_row_classes(cells)
+    if classes is None or len(classes[0]) * 4 > cells.shape[0]:
+        return cells.normalise(centre=centre)
+    first, inverse = classes
+    return cells.take_rows(first).normalise(centre=centre).take_rows(inverse)
+
+
+def _rational_row_classes(x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(one row of each class of equal rows, each row's class) for a rational array with int64
+    numerators and denominators, else None. Canonical rows
+    are equal values iff their (den, numerators) lines are equal: the lines are grouped by a hash, and
+    the grouping is checked exactly (every line equal to its class's first) before it is used."""
+    small = x.small_den()
+    if x.slots != 1 or x.num.dtype != np.int64 or small is None:
+        return None
+    table = np.concatenate([small[:, None], x.num[0]], axis=1)
     weights = np.random.default_rng(0).integers(1, 2**62, size=table.shape[1], dtype=np.int64) | 1
     with np.errstate(over="ignore"):
         hashes = (table * weights).sum(axis=1)  # wraps modulo 2^64; collisions are caught below
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    if len(first) * 4 > cells.shape[0] or not np.array_equal(table, table[first][inverse]):
-        return cells.normalise(centre=centre)
-    return cells.take_rows(first).normalise(centre=centre).take_rows(inverse)
+    if not np.array_equal(table, table[first][inverse]):
+        return None
+    return first, inverse
+
+
+_FFN_DEDUPE_MIN_ROWS = 256  # rows from which grouping an FFN's input rows pays
+
+
+def _distinct_rows(
+    z: RadicalArray | Shared | ViewParts,
+) -> tuple[RadicalArray, np.ndarray] | None:
+    """(one row of each class of equal rows of z, written out; each row's class) when z has at least
+    _FFN_DEDUPE_MIN_ROWS rows, not all of them `Shared`, every part rational (int64) and at most a
+    quarter of its rows distinct; else None. Each part is grouped on its own (`_rational_row_classes`;
+    a `Shared` part once for one word), and a row's class is the tuple of its parts' classes."""
+    parts = z.parts if isinstance(z, ViewParts) else (z,)
+    rows = parts[0].shape[0]
+    if all(isinstance(part, Shared) for part in parts) or rows < _FFN_DEDUPE_MIN_ROWS:
+        return None
+    combined = np.zeros(rows, dtype=np.int64)
+    for part in parts:
+        classes = _rational_row_classes(part.x if isinstance(part, Shared) else part)
+        if classes is None:
+            return None
+        first, inverse = classes
+        if isinstance(part, Shared):
+            inverse = np.tile(inverse, part.copies)
+        combined = np.unique(combined * len(first) + inverse, return_inverse=True)[1].reshape(-1)
+        if combined.max(initial=0) * 4 >= rows:
+            return None
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    picked = [part.take_rows(first) for part in parts]
+    values = picked[0] if len(picked) == 1 else RadicalArray.concat_cols(picked)
+    return values, inverse.reshape(-1)
 
 
 @dataclass(frozen=True)
