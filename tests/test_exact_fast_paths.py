@@ -8,6 +8,8 @@
 - building an array from sparse rows (`RadicalArray.from_sparse`) against building it from dense ones;
 - the sign of a rational array read off its numerators against the sign of each entry;
 - a product with a bias added before the one reduction (`matmul(..., bias=...)`) against x W^T + b;
+- the means over tie sets of a rational array assembled without a reduction (`segment_means`) against
+  the mean of each segment's entries;
 - an FFN computed once per distinct input row (`ExactBackend.ffn`) against linear, ReLU, linear on
   every row.
 
@@ -23,10 +25,10 @@ from math import gcd, lcm
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_core_sqrtfield import arrays
+from test_core_sqrtfield import arrays, assert_array_canonical
 
 from expressivity.backends.base import CompiledMatrix
-from expressivity.backends.exact import ExactBackend, ViewParts, _normalise_distinct_rows
+from expressivity.backends.exact import ExactBackend, ViewParts, _normalise_distinct_rows, segment_means
 from expressivity.numbers import RadicalArray
 from expressivity.numbers.column_array import ColumnArray, Shared, full, shared_in_blocks
 from expressivity.numbers.sqrtfield import SqrtNumber
@@ -221,3 +223,28 @@ def test_ffn_once_per_distinct_row_equals_every_row(data):
     backend = ExactBackend()
     expected = backend.linear(backend.relu(backend.linear(values, w1, b1)), w2, b2)
     assert got.same_as(expected)
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_rational_segment_means_equal_the_mean_of_each_segment(data):
+    rows, width = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 3))
+    pool = data.draw(rational_arrays(data.draw(st.integers(1, 3)), width))
+    v = pool.take_rows(
+        np.array(data.draw(st.lists(st.integers(0, pool.shape[0] - 1), min_size=rows, max_size=rows)))
+    )
+    segments = data.draw(st.lists(st.sets(st.integers(0, rows - 1)), min_size=1, max_size=6))
+    indptr = np.cumsum([0] + [len(segment) for segment in segments])
+    indices = np.array([j for segment in segments for j in sorted(segment)], dtype=np.int64)
+    entries = v.to_scalars()
+    expected = [
+        [
+            sum((entries[j][c] for j in segment), SqrtNumber(0))
+            * SqrtNumber(Fraction(1, max(len(segment), 1)))
+            for c in range(width)
+        ]
+        for segment in segments
+    ]
+    means = segment_means(v, indptr, indices)
+    assert means.to_scalars() == expected
+    assert_array_canonical(means)

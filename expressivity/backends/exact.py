@@ -28,7 +28,7 @@ them), so a head whose queries and keys are the same in every word finds its tie
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
@@ -50,6 +50,7 @@ from expressivity.numbers.sqrtfield import SqrtNumber
 _U = 2.0**-53
 _ETA = 2.0**-1074  # the smallest subnormal: the absolute error of a rounding in the subnormal range
 _HASH_JOIN_MIN_PAIRS_PER_ROW = 8
+_ROW_CLASS_CACHE = 64  # FFN input parts whose row classes are kept per run
 _TIE_CACHE = 16  # tie sets kept per run (a loop body of a compiled circuit has a few heads)
 
 
@@ -74,6 +75,9 @@ class ExactBackend:
         # zero there); (weights, bias) -> (the weights, the products summed, the result)
         self._products: dict[tuple[int, int], tuple] = {}
         self._sums: dict[tuple[int, int], tuple] = {}
+        # id of an FFN input part -> (the part, `_rational_row_classes` of it): a part nobody wrote since
+        # the last FFN that read it (the same object) is not grouped again
+        self._row_classes: dict[int, tuple[RadicalArray, tuple[np.ndarray, np.ndarray] | None]] = {}
 
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> ColumnArray:
         return ColumnArray.split(RadicalArray.from_fractions(rows))
@@ -216,12 +220,23 @@ class ExactBackend:
         ones, in one word or across a batch). Rows are grouped by `_rational_row_classes` (checked
         exactly). A z that is `Shared` in every part, or with mostly distinct rows, takes the
         general path (`linear`, `relu`), which also reuses unchanged products."""
-        distinct = _distinct_rows(z)
+        distinct = _distinct_rows(z, self._classes_of)
         if distinct is None:
             return self.linear(self.relu(self.linear(z, w1, b1)), w2, b2)
         values, inverse = distinct
         hidden = self.relu(self.linear(values, w1, b1))
         return self.linear(hidden, w2, b2).take_rows(inverse)
+
+    def _classes_of(self, x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | None:
+        """`_rational_row_classes(x)`, remembered for the same object."""
+        known = self._row_classes.get(id(x))
+        if known is not None and known[0] is x:
+            return known[1]
+        classes = _rational_row_classes(x)
+        if len(self._row_classes) >= _ROW_CLASS_CACHE:
+            self._row_classes.clear()
+        self._row_classes[id(x)] = (x, classes)
+        return classes
 
     def relu(self, x: RadicalArray | Shared) -> RadicalArray | Shared:
         if isinstance(x, Shared):
@@ -362,18 +377,20 @@ _FFN_DEDUPE_MIN_ROWS = 256  # rows from which grouping an FFN's input rows pays
 
 def _distinct_rows(
     z: RadicalArray | Shared | ViewParts,
+    classes_of: Callable[[RadicalArray], tuple[np.ndarray, np.ndarray] | None],
 ) -> tuple[RadicalArray, np.ndarray] | None:
     """(one row of each class of equal rows of z, written out; each row's class) when z has at least
     _FFN_DEDUPE_MIN_ROWS rows, not all of them `Shared`, every part rational (int64) and at most a
-    quarter of its rows distinct; else None. Each part is grouped on its own (`_rational_row_classes`;
-    a `Shared` part once for one word), and a row's class is the tuple of its parts' classes."""
+    quarter of its rows distinct; else None. Each part is grouped on its own by `classes_of`
+    (`_rational_row_classes`, remembered; a `Shared` part once for one word), and a row's class is the
+    tuple of its parts' classes."""
     parts = z.parts if isinstance(z, ViewParts) else (z,)
     rows = parts[0].shape[0]
     if all(isinstance(part, Shared) for part in parts) or rows < _FFN_DEDUPE_MIN_ROWS:
         return None
     combined = np.zeros(rows, dtype=np.int64)
     for part in parts:
-        classes = _rational_row_classes(part.x if isinstance(part, Shared) else part)
+        classes = classes_of(part.x if isinstance(part, Shared) else part)
         if classes is None:
             return None
         first, inverse = classes
@@ -751,16 +768,39 @@ def segment_means(v: RadicalArray, indptr: np.ndarray, indices: np.ndarray) -> R
     gathered = v.take_rows(indices)
     same = gathered.rows_equal(v.take_rows(first_of[owner]))
     all_same = np.bincount(owner[~same], minlength=size) == 0
-    keep = np.repeat((all_same & (sizes > 0))[:, None], v.shape[1], axis=1)
-    result = v.take_rows(first_of).where_rows_cols(keep)
+    kept = all_same & (sizes > 0)
     mixed = np.nonzero(~all_same)[0]
+    if mixed.size:
+        pick = np.isin(owner, mixed)
+        num, radicands, den = _global_slots(gathered.take_rows(np.nonzero(pick)[0]))
+        sums = segment_totals(num, np.searchsorted(owner[pick], mixed), axis=1)
+    if v.slots == 1 and v.num.dtype == np.int64 and v.small_den() is not None:
+        means = _from_global(sums, radicands, sizes[mixed].astype(object) * den) if mixed.size else None
+        fast = _rational_means(v, first_of, kept, mixed, means)
+        if fast is not None:
+            return fast
+    result = v.take_rows(first_of).where_rows_cols(np.repeat(kept[:, None], v.shape[1], axis=1))
     if mixed.size == 0:
         return result
-    pick = np.isin(owner, mixed)
-    num, radicands, den = _global_slots(gathered.take_rows(np.nonzero(pick)[0]))
-    sums = segment_totals(num, np.searchsorted(owner[pick], mixed), axis=1)
     placed = np.zeros((num.shape[0], size, v.shape[1]), dtype=sums.dtype)
     placed[:, mixed] = sums
     counts = np.ones(size, dtype=object)
     counts[mixed] = sizes[mixed]
     return result + _from_global(placed, radicands, counts * den)
+
+
+def _rational_means(
+    v: RadicalArray, first_of: np.ndarray, kept: np.ndarray, mixed: np.ndarray, means: RadicalArray | None
+) -> RadicalArray | None:
+    """`segment_means` assembled directly for a rational int64 v whose mixed rows' means are rational
+    int64 too (None otherwise): row i is v's row first_of[i] where kept (a canonical row, copied), the
+    mean of mixed row mixed[k] at means' row k (canonical), and 0 over 1 elsewhere, so the result is
+    canonical without a reduction."""
+    if means is not None and (means.slots != 1 or means.num.dtype != np.int64 or means.small_den() is None):
+        return None
+    num = np.where(kept[:, None], v.num[0][first_of], 0)
+    den = np.where(kept, v.small_den()[first_of], 1)
+    if means is not None:
+        num[mixed] = means.num[0]
+        den[mixed] = means.small_den()
+    return RadicalArray(num[None], np.ones((1, len(kept)), dtype=object), den, canonical=True)
