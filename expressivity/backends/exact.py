@@ -125,7 +125,7 @@ class ExactBackend:
                 parts.append(cached[2])
                 continue
             try:
-                normalised = _normalise_distinct_rows(cells, centre)
+                normalised, classes = _normalise_distinct_rows(cells, centre)
             except NestedRadicalError as err:
                 where = (
                     f"position {err.row}"
@@ -134,6 +134,8 @@ class ExactBackend:
                 )
                 raise SimulationError(f"norm group {k}: {where}: {err}") from None
             part = Shared(normalised, read[0].copies) if shared else normalised
+            if classes is not None:  # equal cells have equal normalisations: an FFN's grouping for free
+                self._remember_classes(normalised, classes)
             self._normalised[key] = (read, cells, part)
             parts.append(part)
         return parts[0] if len(parts) == 1 else ViewParts(tuple(parts))
@@ -233,10 +235,13 @@ class ExactBackend:
         if known is not None and known[0] is x:
             return known[1]
         classes = _rational_row_classes(x)
+        self._remember_classes(x, classes)
+        return classes
+
+    def _remember_classes(self, x: RadicalArray, classes: tuple[np.ndarray, np.ndarray] | None) -> None:
         if len(self._row_classes) >= _ROW_CLASS_CACHE:
             self._row_classes.clear()
         self._row_classes[id(x)] = (x, classes)
-        return classes
 
     def relu(self, x: RadicalArray | Shared) -> RadicalArray | Shared:
         if isinstance(x, Shared):
@@ -339,18 +344,22 @@ def _column(h: ColumnArray | RadicalArray, c: int) -> RadicalArray:
 _DISTINCT_ROWS_MIN = 1024  # rows from which normalising only the distinct rows of a group pays
 
 
-def _normalise_distinct_rows(cells: RadicalArray, centre: bool) -> RadicalArray:
-    """cells.normalise(centre), computed once per distinct row when the cells are rational int64 and
-    repeat (a batch's input bits: many rows, few distinct values). Rows are grouped by a hash of their
-    canonical form (den, numerators), and the grouping is checked exactly before it is used. Rational
-    cells have a rational squared norm, so no row can fail and the order of the work does not matter."""
+def _normalise_distinct_rows(
+    cells: RadicalArray, centre: bool
+) -> tuple[RadicalArray, tuple[np.ndarray, np.ndarray] | None]:
+    """(cells.normalise(centre), the row classes used or None), computed once per distinct row when the
+    cells are rational int64 and repeat (a batch's input bits, a circuit's gate values: many rows, few
+    distinct values; grouped by `_rational_row_classes`). Rows with equal cells have equal
+    normalisations, so the classes (one row of each, each row's class) group the result's rows too.
+    Rational cells have a rational squared norm, so no row can fail and the order of the work does not
+    matter."""
     if cells.shape[0] < _DISTINCT_ROWS_MIN:
-        return cells.normalise(centre=centre)
+        return cells.normalise(centre=centre), None
     classes = _rational_row_classes(cells)
     if classes is None or len(classes[0]) * 4 > cells.shape[0]:
-        return cells.normalise(centre=centre)
+        return cells.normalise(centre=centre), None
     first, inverse = classes
-    return cells.take_rows(first).normalise(centre=centre).take_rows(inverse)
+    return cells.take_rows(first).normalise(centre=centre).take_rows(inverse), classes
 
 
 def _rational_row_classes(x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -373,6 +382,7 @@ def _rational_row_classes(x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | No
 
 
 _FFN_DEDUPE_MIN_ROWS = 256  # rows from which grouping an FFN's input rows pays
+_DENSE_KEYS = 1 << 22  # class tuples numbered through a table of this many flags at most
 
 
 def _distinct_rows(
@@ -388,21 +398,30 @@ def _distinct_rows(
     rows = parts[0].shape[0]
     if all(isinstance(part, Shared) for part in parts) or rows < _FFN_DEDUPE_MIN_ROWS:
         return None
-    combined = np.zeros(rows, dtype=np.int64)
+    key, space = np.zeros(rows, dtype=np.int64), 1  # a row's class tuple in mixed radix, below space
     for part in parts:
         classes = classes_of(part.x if isinstance(part, Shared) else part)
         if classes is None:
             return None
-        first, inverse = classes
-        if isinstance(part, Shared):
-            inverse = np.tile(inverse, part.copies)
-        combined = np.unique(combined * len(first) + inverse, return_inverse=True)[1].reshape(-1)
-        if combined.max(initial=0) * 4 >= rows:
-            return None
-    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        inverse = classes[1] if not isinstance(part, Shared) else np.tile(classes[1], part.copies)
+        if space * len(classes[0]) > _DENSE_KEYS:  # renumber the tuples seen so far: 0 .. count - 1
+            key = np.unique(key, return_inverse=True)[1].reshape(-1)
+            space = int(key.max(initial=0)) + 1
+        key, space = key * len(classes[0]) + inverse, space * len(classes[0])
+    if space > _DENSE_KEYS:
+        inverse = np.unique(key, return_inverse=True)[1].reshape(-1)
+    else:
+        present = np.zeros(space, dtype=bool)
+        present[key] = True
+        inverse = (np.cumsum(present) - 1)[key]  # the tuples that occur, numbered in order (no sort)
+    count = int(inverse.max(initial=0)) + 1
+    if count * 4 > rows:
+        return None
+    first = np.empty(count, dtype=np.intp)
+    first[inverse] = np.arange(rows)  # some row of each class (which one does not matter)
     picked = [part.take_rows(first) for part in parts]
     values = picked[0] if len(picked) == 1 else RadicalArray.concat_cols(picked)
-    return values, inverse.reshape(-1)
+    return values, inverse
 
 
 @dataclass(frozen=True)
