@@ -20,7 +20,9 @@ prefix sums. Means over tie sets are integer segment sums over a radical basis s
 The residual is a `ColumnArray` (one column per coordinate: a sublayer touches only what it reads and
 writes), and a view of several norm groups stays a `ViewParts`, multiplied group by group, so that a
 group nobody wrote since the last call (ids, hashes) reuses its product and an unchanged query or key
-is recognised at once. A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and
+is recognised at once. An FFN is computed once per distinct row of its input (rows grouped by a hash
+of their canonical forms, checked exactly), since a compiled circuit's FFNs read a few bits per
+position. A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and
 `view` take the block length, attention stays within each word, and what is the same in every word is
 `Shared` (stored and computed once: the embedding's coordinates no input changes, and what reads only
 them), so a head whose queries and keys are the same in every word finds its tie sets once.
