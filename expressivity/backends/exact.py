@@ -378,7 +378,7 @@ def _rational_row_classes(x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | No
         hashes = (table * weights).sum(axis=1)  # wraps modulo 2^64; collisions are caught below
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    if not np.array_equal(table, table[first][inverse]):
+    if not np.array_equal(table, np.take(np.take(table, first, axis=0), inverse, axis=0)):
         return None
     return first, inverse
 
@@ -819,8 +819,8 @@ def _rational_means(
     canonical without a reduction."""
     if means is not None and (means.slots != 1 or means.num.dtype != np.int64 or means.small_den() is None):
         return None
-    num = np.where(kept[:, None], v.num[0][first_of], 0)
-    den = np.where(kept, v.small_den()[first_of], 1)
+    num = np.where(kept[:, None], np.take(v.num[0], first_of, axis=0), 0)
+    den = np.where(kept, np.take(v.small_den(), first_of), 1)
     if means is not None:
         num[mixed] = means.num[0]
         den[mixed] = means.small_den()
