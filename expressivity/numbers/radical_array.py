@@ -322,11 +322,14 @@ class RadicalArray:
 
     def take_rows(self, index: np.ndarray) -> RadicalArray:
         """The given rows (np.take: for a (slots, R, C) array it is several times faster than indexing
-        the middle axis)."""
+        the middle axis; a rational array's radicands are 1 and are made, not gathered)."""
         index = np.asarray(index, dtype=np.intp)
         small = self.small_den()
         den = np.take(self.den if small is None else small, index)
-        num, rad = np.take(self.num, index, axis=1), np.take(self.rad, index, axis=1)
+        num = np.take(self.num, index, axis=1)
+        if self.slots == 1:  # the radicands are all 1 (slot 0): no gather of Python ints needed
+            return RadicalArray(num, np.full((1, len(index)), 1, dtype=object), den, canonical=True)
+        rad = np.take(self.rad, index, axis=1)
         return RadicalArray(num, rad, den, canonical=True)._drop_empty_slots()
 
     def take_cols(self, index: Sequence[int] | np.ndarray) -> RadicalArray:
