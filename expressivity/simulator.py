@@ -59,7 +59,11 @@ class _CompiledFFN(_Sublayer):
     kind = "ffn"
 
     def apply(self, backend: Backend, z: Any, block: int | None = None) -> tuple[Any, None]:
-        """(W2 ReLU(W1 z + b1) + b2, no tie sets)."""
+        """(W2 ReLU(W1 z + b1) + b2, no tie sets); a backend with its own `ffn` (the exact one: once per
+        distinct row) computes the whole of it."""
+        ffn = getattr(backend, "ffn", None)
+        if ffn is not None:
+            return ffn(z, self.w1, self.b1, self.w2, self.b2), None
         hidden = backend.relu(backend.linear(z, self.w1, self.b1))
         return backend.linear(hidden, self.w2, self.b2), None
 

@@ -4,7 +4,14 @@
 - the int64 concatenation of rational columns against concatenation through Python ints;
 - `rows_equal` by cross-multiplication against the zero test of the difference;
 - normalising only the distinct rows of a large repetitive group against normalising every row;
-- `Shared` values (a batch's word-independent parts) against the rows they stand for.
+- `Shared` values (a batch's word-independent parts) against the rows they stand for;
+- building an array from sparse rows (`RadicalArray.from_sparse`) against building it from dense ones;
+- the sign of a rational array read off its numerators against the sign of each entry;
+- a product with a bias added before the one reduction (`matmul(..., bias=...)`) against x W^T + b;
+- the means over tie sets of a rational array assembled without a reduction (`segment_means`) against
+  the mean of each segment's entries;
+- an FFN computed once per distinct input row (`ExactBackend.ffn`) against linear, ReLU, linear on
+  every row.
 
 Values are rationals with numerators and denominators up to 2^70 (so both the int64 paths and their
 Python-int fallbacks run) and arrays with square roots, compared as exact `SqrtNumber`s.
@@ -13,16 +20,20 @@ Python-int fallbacks run) and arrays with square roots, compared as exact `SqrtN
 from __future__ import annotations
 
 from fractions import Fraction
-from math import gcd
+from math import gcd, lcm
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_core_sqrtfield import arrays
+from test_core_sqrtfield import arrays, assert_array_canonical
 
-from expressivity.backends.exact import _normalise_distinct_rows
+from expressivity.backends import exact
+from expressivity.backends.base import CompiledMatrix
+from expressivity.backends.exact import ExactBackend, ViewParts, _normalise_distinct_rows, segment_means
 from expressivity.numbers import RadicalArray
-from expressivity.numbers.column_array import ColumnArray, Shared, shared_in_blocks
+from expressivity.numbers.column_array import ColumnArray, Shared, full, shared_in_blocks
+from expressivity.numbers.sqrtfield import SqrtNumber
 
 SIZES = st.sampled_from([1, 3, 12, 2**20, 2**40, 2**70])
 
@@ -97,9 +108,12 @@ def test_normalising_distinct_rows_equals_normalising_every_row(data):
     picks = st.lists(st.integers(0, distinct.shape[0] - 1), min_size=1100, max_size=1100)
     order = np.array(data.draw(picks))
     centre = data.draw(st.booleans())
-    got = _normalise_distinct_rows(distinct.take_rows(order), centre)
+    got, classes = _normalise_distinct_rows(distinct.take_rows(order), centre)
     assert got.shape == (len(order), distinct.shape[1])
     assert got.rows_equal(distinct.normalise(centre=centre).take_rows(order)).all()
+    if classes is not None:  # a row of each class, each row's class: the classes group got's rows
+        first, inverse = classes
+        assert got.rows_equal(got.take_rows(first).take_rows(inverse)).all()
 
 
 @given(st.data())
@@ -115,3 +129,129 @@ def test_shared_stands_for_its_repeated_rows(data):
     bump[block + data.draw(st.integers(0, block - 1)), 0] = 1
     changed = stacked.add_to_columns(np.array([0]), RadicalArray.from_integers(bump))
     assert shared_in_blocks(changed, block) is None
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_from_sparse_equals_from_dense_rows(data):
+    rows, width = data.draw(st.integers(0, 5)), data.draw(st.integers(1, 5))
+    dense = data.draw(fraction_rows(rows, width))
+    kept = [[data.draw(st.booleans()) for _ in range(width)] for _ in range(rows)]
+    sparse = [{c: dense[i][c] for c in range(width) if kept[i][c]} for i in range(rows)]
+    zeroed = [[dense[i][c] if kept[i][c] else Fraction(0) for c in range(width)] for i in range(rows)]
+    built = RadicalArray.from_sparse(sparse, width)
+    assert built.shape == (rows, width)
+    assert built.to_scalars() == [[SqrtNumber(x) for x in row] for row in zeroed]
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_rational_sign_is_the_sign_of_each_entry(data):
+    rows, width = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5))
+    x = data.draw(rational_arrays(rows, width))
+    if data.draw(st.booleans()):  # Python-int numerators: the object-array path of the same shortcut
+        x = RadicalArray(x.num.astype(object), x.rad, x.den.astype(object), canonical=True)
+    assert x.sign().tolist() == [[entry.sign() for entry in row] for row in x.to_scalars()]
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_product_with_bias_equals_the_entrywise_sum(data):
+    rows, width, out = (
+        data.draw(st.integers(1, 4)),
+        data.draw(st.integers(1, 4)),
+        data.draw(st.integers(1, 4)),
+    )
+    if data.draw(st.booleans()):
+        x = data.draw(arrays(rows, width))[0]  # with square roots
+    else:
+        x = data.draw(rational_arrays(rows, width))
+    size = data.draw(SIZES)
+    weights = np.array(
+        [[data.draw(st.integers(-size, size)) for _ in range(width)] for _ in range(out)], dtype=object
+    )
+    weights_den = data.draw(st.integers(1, data.draw(SIZES)))
+    bias = [data.draw(rationals()) for _ in range(out)]
+    bias_den = lcm(1, *(b.denominator for b in bias))
+    bias_num = np.array([b.numerator * (bias_den // b.denominator) for b in bias], dtype=object)
+    got = x.matmul(weights, weights_den, bias=(bias_num, bias_den))
+    entries = x.to_scalars()
+    expected = [
+        [
+            sum(
+                (entries[i][j] * SqrtNumber(Fraction(int(weights[k, j]), weights_den)) for j in range(width)),
+                SqrtNumber(bias[k]),
+            )
+            for k in range(out)
+        ]
+        for i in range(rows)
+    ]
+    assert got.to_scalars() == expected
+    assert got.same_as(x.matmul(weights, weights_den).add_row_vector(bias_num, bias_den))
+
+
+def compiled_matrices(out: int, width: int) -> st.SearchStrategy[CompiledMatrix]:
+    return fraction_rows(out, width).map(lambda rows: CompiledMatrix.of(rows, width))
+
+
+@st.composite
+def repetitive_parts(draw, rows: int, block: int):
+    """An FFN input with `rows` rows drawn from a few distinct ones: one array or a view of two parts,
+    each part rational, with square roots, or `Shared` (the same in every word of `block` positions)."""
+    parts = []
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    for _ in range(draw(st.integers(1, 2))):
+        width, kind = draw(st.integers(1, 3)), draw(st.sampled_from(["rational", "roots", "shared"]))
+        if kind == "roots":
+            pool = draw(arrays(draw(st.integers(1, 3)), width))[0]
+        else:
+            pool = draw(rational_arrays(draw(st.integers(1, 4)), width))
+        if kind == "shared":
+            parts.append(Shared(pool.take_rows(rng.integers(0, pool.shape[0], block)), rows // block))
+        else:
+            parts.append(pool.take_rows(rng.integers(0, pool.shape[0], rows)))
+    return parts
+
+
+@given(st.data())
+@settings(max_examples=30, deadline=None)
+def test_ffn_once_per_distinct_row_equals_every_row(data):
+    rows = data.draw(st.sampled_from([64, 256, 320]))
+    parts = data.draw(repetitive_parts(rows, data.draw(st.sampled_from([16, 32]))))
+    z = parts[0] if len(parts) == 1 else ViewParts(tuple(parts))
+    width, hidden, out = sum(part.shape[1] for part in parts), data.draw(st.integers(1, 4)), 2
+    w1, w2 = data.draw(compiled_matrices(hidden, width)), data.draw(compiled_matrices(out, hidden))
+    b1 = CompiledMatrix.bias(data.draw(st.lists(rationals(), min_size=hidden, max_size=hidden)))
+    b2 = CompiledMatrix.bias(data.draw(st.lists(rationals(), min_size=out, max_size=out)))
+    dense_keys = data.draw(st.sampled_from([exact._DENSE_KEYS, 1]))  # 1: class tuples renumbered by sorting
+    with patch.object(exact, "_DENSE_KEYS", dense_keys):
+        got = full(ExactBackend().ffn(z, w1, b1, w2, b2))
+    values = RadicalArray.concat_cols([full(part) for part in parts]) if len(parts) > 1 else full(parts[0])
+    backend = ExactBackend()
+    expected = backend.linear(backend.relu(backend.linear(values, w1, b1)), w2, b2)
+    assert got.same_as(expected)
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_rational_segment_means_equal_the_mean_of_each_segment(data):
+    rows, width = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 3))
+    pool = data.draw(rational_arrays(data.draw(st.integers(1, 3)), width))
+    v = pool.take_rows(
+        np.array(data.draw(st.lists(st.integers(0, pool.shape[0] - 1), min_size=rows, max_size=rows)))
+    )
+    segments = data.draw(st.lists(st.sets(st.integers(0, rows - 1)), min_size=1, max_size=6))
+    indptr = np.cumsum([0] + [len(segment) for segment in segments])
+    indices = np.array([j for segment in segments for j in sorted(segment)], dtype=np.int64)
+    entries = v.to_scalars()
+    expected = [
+        [
+            sum((entries[j][c] for j in segment), SqrtNumber(0))
+            * SqrtNumber(Fraction(1, max(len(segment), 1)))
+            for c in range(width)
+        ]
+        for segment in segments
+    ]
+    means = segment_means(v, indptr, indices)
+    assert means.to_scalars() == expected
+    assert_array_canonical(means)

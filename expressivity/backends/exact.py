@@ -20,7 +20,9 @@ prefix sums. Means over tie sets are integer segment sums over a radical basis s
 The residual is a `ColumnArray` (one column per coordinate: a sublayer touches only what it reads and
 writes), and a view of several norm groups stays a `ViewParts`, multiplied group by group, so that a
 group nobody wrote since the last call (ids, hashes) reuses its product and an unchanged query or key
-is recognised at once. A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and
+is recognised at once. An FFN is computed once per distinct row of its input (rows grouped by a hash
+of their canonical forms, checked exactly), since a compiled circuit's FFNs read a few bits per
+position. A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and
 `view` take the block length, attention stays within each word, and what is the same in every word is
 `Shared` (stored and computed once: the embedding's coordinates no input changes, and what reads only
 them), so a head whose queries and keys are the same in every word finds its tie sets once.
@@ -28,7 +30,7 @@ them), so a head whose queries and keys are the same in every word finds its tie
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
@@ -50,6 +52,7 @@ from expressivity.numbers.sqrtfield import SqrtNumber
 _U = 2.0**-53
 _ETA = 2.0**-1074  # the smallest subnormal: the absolute error of a rounding in the subnormal range
 _HASH_JOIN_MIN_PAIRS_PER_ROW = 8
+_ROW_CLASS_CACHE = 64  # FFN input parts whose row classes are kept per run
 _TIE_CACHE = 16  # tie sets kept per run (a loop body of a compiled circuit has a few heads)
 
 
@@ -74,6 +77,9 @@ class ExactBackend:
         # zero there); (weights, bias) -> (the weights, the products summed, the result)
         self._products: dict[tuple[int, int], tuple] = {}
         self._sums: dict[tuple[int, int], tuple] = {}
+        # id of an FFN input part -> (the part, `_rational_row_classes` of it): a part nobody wrote since
+        # the last FFN that read it (the same object) is not grouped again
+        self._row_classes: dict[int, tuple[RadicalArray, tuple[np.ndarray, np.ndarray] | None]] = {}
 
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> ColumnArray:
         return ColumnArray.split(RadicalArray.from_fractions(rows))
@@ -121,7 +127,7 @@ class ExactBackend:
                 parts.append(cached[2])
                 continue
             try:
-                normalised = _normalise_distinct_rows(cells, centre)
+                normalised, classes = _normalise_distinct_rows(cells, centre)
             except NestedRadicalError as err:
                 where = (
                     f"position {err.row}"
@@ -130,6 +136,8 @@ class ExactBackend:
                 )
                 raise SimulationError(f"norm group {k}: {where}: {err}") from None
             part = Shared(normalised, read[0].copies) if shared else normalised
+            if classes is not None:  # equal cells have equal normalisations: an FFN's grouping for free
+                self._remember_classes(normalised, classes)
             self._normalised[key] = (read, cells, part)
             parts.append(part)
         return parts[0] if len(parts) == 1 else ViewParts(tuple(parts))
@@ -143,8 +151,9 @@ class ExactBackend:
             return Shared(self.linear(z.x, weights, bias), z.copies)
         if isinstance(z, ViewParts):
             return self._linear_by_parts(z, weights, bias)
-        out = z.matmul(weights.compact, weights.den, weights.largest)
-        return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
+        return z.matmul(
+            weights.compact, weights.den, weights.largest, None if bias is None else (bias.num[0], bias.den)
+        )
 
     def _linear_by_parts(
         self, z: ViewParts, weights: CompiledMatrix, bias: CompiledMatrix | None
@@ -201,6 +210,40 @@ class ExactBackend:
             return out if copies is None else Shared(out, copies)
         out = full_sum if shared_sum is None else full_sum + Shared(shared_sum, copies).full()
         return out if bias is None else out.add_row_vector(bias.num[0], bias.den)
+
+    def ffn(
+        self,
+        z: RadicalArray | Shared | ViewParts,
+        w1: CompiledMatrix,
+        b1: CompiledMatrix | None,
+        w2: CompiledMatrix,
+        b2: CompiledMatrix | None,
+    ) -> RadicalArray | Shared:
+        """W2 ReLU(W1 z + b1) + b2, row by row, so computed once per distinct row of z when many rows
+        repeat (a circuit's FFNs read a few bits per position: thousands of rows, a few dozen distinct
+        ones, in one word or across a batch). Rows are grouped by `_rational_row_classes` (checked
+        exactly). A z that is `Shared` in every part, or with mostly distinct rows, takes the
+        general path (`linear`, `relu`), which also reuses unchanged products."""
+        distinct = _distinct_rows(z, self._classes_of)
+        if distinct is None:
+            return self.linear(self.relu(self.linear(z, w1, b1)), w2, b2)
+        values, inverse = distinct
+        hidden = self.relu(self.linear(values, w1, b1))
+        return self.linear(hidden, w2, b2).take_rows(inverse)
+
+    def _classes_of(self, x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | None:
+        """`_rational_row_classes(x)`, remembered for the same object."""
+        known = self._row_classes.get(id(x))
+        if known is not None and known[0] is x:
+            return known[1]
+        classes = _rational_row_classes(x)
+        self._remember_classes(x, classes)
+        return classes
+
+    def _remember_classes(self, x: RadicalArray, classes: tuple[np.ndarray, np.ndarray] | None) -> None:
+        if len(self._row_classes) >= _ROW_CLASS_CACHE:
+            self._row_classes.clear()
+        self._row_classes[id(x)] = (x, classes)
 
     def relu(self, x: RadicalArray | Shared) -> RadicalArray | Shared:
         if isinstance(x, Shared):
@@ -326,24 +369,84 @@ def _column(h: ColumnArray | RadicalArray, c: int) -> RadicalArray:
 _DISTINCT_ROWS_MIN = 1024  # rows from which normalising only the distinct rows of a group pays
 
 
-def _normalise_distinct_rows(cells: RadicalArray, centre: bool) -> RadicalArray:
-    """cells.normalise(centre), computed once per distinct row when the cells are rational int64 and
-    repeat (a batch's input bits: many rows, few distinct values). Rows are grouped by a hash of their
-    canonical form (den, numerators), and the grouping is checked exactly before it is used. Rational
-    cells have a rational squared norm, so no row can fail and the order of the work does not matter."""
-    small = cells.small_den()
-    rational = cells.slots == 1 and cells.num.dtype == np.int64 and small is not None
-    if cells.shape[0] < _DISTINCT_ROWS_MIN or not rational:
-        return cells.normalise(centre=centre)
-    table = np.concatenate([small[:, None], cells.num[0]], axis=1)
+def _normalise_distinct_rows(
+    cells: RadicalArray, centre: bool
+) -> tuple[RadicalArray, tuple[np.ndarray, np.ndarray] | None]:
+    """(cells.normalise(centre), the row classes used or None), computed once per distinct row when the
+    cells are rational int64 and repeat (a batch's input bits, a circuit's gate values: many rows, few
+    distinct values; grouped by `_rational_row_classes`). Rows with equal cells have equal
+    normalisations, so the classes (one row of each, each row's class) group the result's rows too.
+    Rational cells have a rational squared norm, so no row can fail and the order of the work does not
+    matter."""
+    if cells.shape[0] < _DISTINCT_ROWS_MIN:
+        return cells.normalise(centre=centre), None
+    classes = _rational_row_classes(cells)
+    if classes is None or len(classes[0]) * 4 > cells.shape[0]:
+        return cells.normalise(centre=centre), None
+    first, inverse = classes
+    return cells.take_rows(first).normalise(centre=centre).take_rows(inverse), classes
+
+
+def _rational_row_classes(x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(one row of each class of equal rows, each row's class) for a rational array with int64
+    numerators and denominators, else None. Canonical rows
+    are equal values iff their (den, numerators) lines are equal: the lines are grouped by a hash, and
+    the grouping is checked exactly (every line equal to its class's first) before it is used."""
+    small = x.small_den()
+    if x.slots != 1 or x.num.dtype != np.int64 or small is None:
+        return None
+    table = np.concatenate([small[:, None], x.num[0]], axis=1)
     weights = np.random.default_rng(0).integers(1, 2**62, size=table.shape[1], dtype=np.int64) | 1
     with np.errstate(over="ignore"):
         hashes = (table * weights).sum(axis=1)  # wraps modulo 2^64; collisions are caught below
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    if len(first) * 4 > cells.shape[0] or not np.array_equal(table, table[first][inverse]):
-        return cells.normalise(centre=centre)
-    return cells.take_rows(first).normalise(centre=centre).take_rows(inverse)
+    if not np.array_equal(table, np.take(np.take(table, first, axis=0), inverse, axis=0)):
+        return None
+    return first, inverse
+
+
+_FFN_DEDUPE_MIN_ROWS = 256  # rows from which grouping an FFN's input rows pays
+_DENSE_KEYS = 1 << 22  # class tuples numbered through a table of this many flags at most
+
+
+def _distinct_rows(
+    z: RadicalArray | Shared | ViewParts,
+    classes_of: Callable[[RadicalArray], tuple[np.ndarray, np.ndarray] | None],
+) -> tuple[RadicalArray, np.ndarray] | None:
+    """(one row of each class of equal rows of z, written out; each row's class) when z has at least
+    _FFN_DEDUPE_MIN_ROWS rows, not all of them `Shared`, every part rational (int64) and at most a
+    quarter of its rows distinct; else None. Each part is grouped on its own by `classes_of`
+    (`_rational_row_classes`, remembered; a `Shared` part once for one word), and a row's class is the
+    tuple of its parts' classes."""
+    parts = z.parts if isinstance(z, ViewParts) else (z,)
+    rows = parts[0].shape[0]
+    if all(isinstance(part, Shared) for part in parts) or rows < _FFN_DEDUPE_MIN_ROWS:
+        return None
+    key, space = np.zeros(rows, dtype=np.int64), 1  # a row's class tuple in mixed radix, below space
+    for part in parts:
+        classes = classes_of(part.x if isinstance(part, Shared) else part)
+        if classes is None:
+            return None
+        inverse = classes[1] if not isinstance(part, Shared) else np.tile(classes[1], part.copies)
+        if space * len(classes[0]) > _DENSE_KEYS:  # renumber the tuples seen so far: 0 .. count - 1
+            key = np.unique(key, return_inverse=True)[1].reshape(-1)
+            space = int(key.max(initial=0)) + 1
+        key, space = key * len(classes[0]) + inverse, space * len(classes[0])
+    if space > _DENSE_KEYS:
+        inverse = np.unique(key, return_inverse=True)[1].reshape(-1)
+    else:
+        present = np.zeros(space, dtype=bool)
+        present[key] = True
+        inverse = (np.cumsum(present) - 1)[key]  # the tuples that occur, numbered in order (no sort)
+    count = int(inverse.max(initial=0)) + 1
+    if count * 4 > rows:
+        return None
+    first = np.empty(count, dtype=np.intp)
+    first[inverse] = np.arange(rows)  # some row of each class (which one does not matter)
+    picked = [part.take_rows(first) for part in parts]
+    values = picked[0] if len(picked) == 1 else RadicalArray.concat_cols(picked)
+    return values, inverse
 
 
 @dataclass(frozen=True)
@@ -709,16 +812,39 @@ def segment_means(v: RadicalArray, indptr: np.ndarray, indices: np.ndarray) -> R
     gathered = v.take_rows(indices)
     same = gathered.rows_equal(v.take_rows(first_of[owner]))
     all_same = np.bincount(owner[~same], minlength=size) == 0
-    keep = np.repeat((all_same & (sizes > 0))[:, None], v.shape[1], axis=1)
-    result = v.take_rows(first_of).where_rows_cols(keep)
+    kept = all_same & (sizes > 0)
     mixed = np.nonzero(~all_same)[0]
+    if mixed.size:
+        pick = np.isin(owner, mixed)
+        num, radicands, den = _global_slots(gathered.take_rows(np.nonzero(pick)[0]))
+        sums = segment_totals(num, np.searchsorted(owner[pick], mixed), axis=1)
+    if v.slots == 1 and v.num.dtype == np.int64 and v.small_den() is not None:
+        means = _from_global(sums, radicands, sizes[mixed].astype(object) * den) if mixed.size else None
+        fast = _rational_means(v, first_of, kept, mixed, means)
+        if fast is not None:
+            return fast
+    result = v.take_rows(first_of).where_rows_cols(np.repeat(kept[:, None], v.shape[1], axis=1))
     if mixed.size == 0:
         return result
-    pick = np.isin(owner, mixed)
-    num, radicands, den = _global_slots(gathered.take_rows(np.nonzero(pick)[0]))
-    sums = segment_totals(num, np.searchsorted(owner[pick], mixed), axis=1)
     placed = np.zeros((num.shape[0], size, v.shape[1]), dtype=sums.dtype)
     placed[:, mixed] = sums
     counts = np.ones(size, dtype=object)
     counts[mixed] = sizes[mixed]
     return result + _from_global(placed, radicands, counts * den)
+
+
+def _rational_means(
+    v: RadicalArray, first_of: np.ndarray, kept: np.ndarray, mixed: np.ndarray, means: RadicalArray | None
+) -> RadicalArray | None:
+    """`segment_means` assembled directly for a rational int64 v whose mixed rows' means are rational
+    int64 too (None otherwise): row i is v's row first_of[i] where kept (a canonical row, copied), the
+    mean of mixed row mixed[k] at means' row k (canonical), and 0 over 1 elsewhere, so the result is
+    canonical without a reduction."""
+    if means is not None and (means.slots != 1 or means.num.dtype != np.int64 or means.small_den() is None):
+        return None
+    num = np.where(kept[:, None], np.take(v.num[0], first_of, axis=0), 0)
+    den = np.where(kept, np.take(v.small_den(), first_of), 1)
+    if means is not None:
+        num[mixed] = means.num[0]
+        den[mixed] = means.small_den()
+    return RadicalArray(num[None], np.ones((1, len(kept)), dtype=object), den, canonical=True)

@@ -217,16 +217,31 @@ class RadicalArray:
 
     @classmethod
     def from_sparse(cls, rows: Sequence[dict[int, Fraction]], width: int) -> RadicalArray:
-        """Rows of rationals given as column -> value (the other entries are 0)."""
-        num = np.zeros((len(rows), width), dtype=object)
-        dens = np.ones(len(rows), dtype=object)
-        for i, row in enumerate(rows):
-            entries = [(c, x if type(x) is Fraction else Fraction(x)) for c, x in row.items()]
-            d = lcm(1, *(x.denominator for _, x in entries))
-            for c, x in entries:
-                num[i, c] = x.numerator * (d // x.denominator)
-            dens[i] = d
-        return cls.from_integers(num, dens)
+        """Rows of rationals given as column -> value (the other entries are 0). The entries are
+        gathered into flat arrays once: a row's denominator is the lcm of its entries' denominators
+        (one reduction per row over Python ints), and the numerators are int64 when they fit."""
+        counts = np.fromiter((len(row) for row in rows), dtype=np.intp, count=len(rows))
+        entries = int(counts.sum())
+        cols = np.fromiter((c for row in rows for c in row), dtype=np.intp, count=entries)
+        ratios = [
+            (x if type(x) is Fraction else Fraction(x)).as_integer_ratio()
+            for row in rows
+            for x in row.values()
+        ]
+        owner = np.repeat(np.arange(len(rows)), counts)
+        nums = np.array([n for n, _ in ratios] or [0], dtype=object)[:entries]
+        dens = np.array([d for _, d in ratios] or [1], dtype=object)[:entries]
+        row_den = np.ones(len(rows), dtype=object)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+        filled = np.nonzero(counts)[0]
+        if filled.size and np.any(dens != 1):
+            row_den[filled] = np.lcm.reduceat(dens, starts[filled])
+        scaled = nums * (row_den[owner] // dens)
+        small = _bound(scaled) < _INT_LIMIT and _bound(row_den) < _INT_LIMIT
+        num = np.zeros((len(rows), width), dtype=np.int64 if small else object)
+        num[owner, cols] = scaled
+        den = row_den.astype(np.int64) if small else row_den
+        return cls(num[None], np.ones((1, len(rows)), dtype=object), den)
 
     @classmethod
     def zeros(cls, rows: int, cols: int) -> RadicalArray:
@@ -306,17 +321,22 @@ class RadicalArray:
         return [[self.entry(i, c) for c in range(cols)] for i in range(rows)]
 
     def take_rows(self, index: np.ndarray) -> RadicalArray:
+        """The given rows (np.take: for a (slots, R, C) array it is several times faster than indexing
+        the middle axis; a rational array's radicands are 1 and are made, not gathered)."""
         index = np.asarray(index, dtype=np.intp)
         small = self.small_den()
-        den = self.den[index] if small is None else small[index]
-        out = RadicalArray(self.num[:, index], self.rad[:, index], den, canonical=True)
-        return out._drop_empty_slots()
+        den = np.take(self.den if small is None else small, index)
+        num = np.take(self.num, index, axis=1)
+        if self.slots == 1:  # the radicands are all 1 (slot 0): no gather of Python ints needed
+            return RadicalArray(num, np.full((1, len(index)), 1, dtype=object), den, canonical=True)
+        rad = np.take(self.rad, index, axis=1)
+        return RadicalArray(num, rad, den, canonical=True)._drop_empty_slots()
 
     def take_cols(self, index: Sequence[int] | np.ndarray) -> RadicalArray:
         """The columns `index`: the rows' radicands stay distinct, so only the slots that the chosen
         columns leave empty are dropped (no merging, however many roots the other columns hold)."""
         index = np.asarray(index, dtype=np.intp)
-        num = self.num[:, :, index]
+        num = np.take(self.num, index, axis=2)
         if self.slots == 1:
             small = self.small_den()
             out = RadicalArray(num, self.rad, self.den if small is None else small, canonical=True)
@@ -368,16 +388,22 @@ class RadicalArray:
             rows = np.nonzero(small > 1)[0]  # a row with denominator 1 is reduced
             if rows.size == 0:
                 return
-            part = self.num if rows.size == small.size else self.num[:, rows]
+            part = self.num if rows.size == small.size else np.take(self.num, rows, axis=1)
             g = np.gcd(_gcd_reduce(part, axis=(0, 2)), small[rows])
             common = g > 1
-            if common.any():
+            if common.any():  # g divides every numerator of its row
                 rows, g = rows[common], g[common]
-                self.num = self.num.copy()
-                self.num[:, rows] //= g[None, :, None]
-                den = small.copy()
-                den[rows] //= g
-                self._set_den(den)
+                if rows.size * 8 < small.size:  # few rows: divide only those
+                    self.num = self.num.copy()
+                    self.num[:, rows] //= g[None, :, None]
+                    den = small.copy()
+                    den[rows] //= g
+                    self._set_den(den)
+                else:  # many rows: one division of the whole array (the gathers would cost more)
+                    divisor = np.ones(small.size, dtype=np.int64)
+                    divisor[rows] = g
+                    self.num = self.num // divisor[None, :, None]
+                    self._set_den(small // divisor)
             return
         g = np.gcd(_objects(_gcd_reduce(self.num, axis=(0, 2))), self.den)
         if np.any(g != 1):
@@ -495,16 +521,28 @@ class RadicalArray:
         return RadicalArray(num, rad, self.den * other.den * den_factor)
 
     def matmul(
-        self, weights_num: np.ndarray, weights_den: int = 1, weights_max: int | None = None
+        self,
+        weights_num: np.ndarray,
+        weights_den: int = 1,
+        weights_max: int | None = None,
+        bias: tuple[np.ndarray, int] | None = None,
     ) -> RadicalArray:
-        """x @ (W_num / W_den)^T for an integer matrix W_num of shape (C_out, C) (int64 or Python ints;
-        `weights_max` = max|W_num| when known). Numerators stay int64 where the bound allows."""
+        """x @ (W_num / W_den)^T (+ b) for an integer matrix W_num of shape (C_out, C) (int64 or Python
+        ints; `weights_max` = max|W_num| when known) and a rational row vector b = bias_num / bias_den.
+        Numerators stay int64 where the bound allows. With a bias, the product is not brought to its
+        canonical form before b is added (only the sum is), so a linear layer costs one reduction."""
         w_t = np.asarray(weights_num).T
         num = np.stack([int_matmul(self.num[t], w_t, False, weights_max) for t in range(self.slots)])
         small = self.small_den()
         if small is not None and _bound(small) * int(weights_den) < _INT_LIMIT:
-            return RadicalArray(num, self.rad.copy(), small * int(weights_den))
-        return RadicalArray(num, self.rad.copy(), self.den * int(weights_den))
+            den = small * int(weights_den)
+        else:
+            den = self.den * int(weights_den)
+        if bias is None:
+            return RadicalArray(num, self.rad.copy(), den)
+        # Not canonical (common factors, radical slots the product emptied): add_row_vector's result is.
+        product = RadicalArray(num, self.rad, den, canonical=True)
+        return product.add_row_vector(*bias)
 
     def add_row_vector(self, bias_num: np.ndarray, bias_den: int) -> RadicalArray:
         """x + b for a rational vector b = bias_num / bias_den added to every row."""
@@ -668,6 +706,8 @@ class RadicalArray:
 
     def sign(self) -> np.ndarray:
         """Certified sign of every entry: float shadow where its bound decides, exact refinement else."""
+        if self.slots == 1:  # a rational entry num / den with den >= 1 has the sign of num
+            return (self.num[0] > 0).astype(np.int8) - (self.num[0] < 0).astype(np.int8)
         value, bound = self.to_float()
         signs = np.where(value > bound, 1, np.where(value < -bound, -1, 0)).astype(np.int8)
         zero = self.is_zero()
