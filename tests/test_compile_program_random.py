@@ -34,7 +34,7 @@ def test_compiled_program_agrees_with_the_interpreter(program, inputs):
 
 
 @pytest.mark.slow
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(programs(max_depth=2), st.lists(words("ab", 0, 2), min_size=1, max_size=3))
 def test_causal_compiled_program_agrees_with_the_interpreter(program, inputs):
     assert_agrees(program, inputs, causal=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from expressivity.logic.parser import FormulaSyntaxError, _Parser, _Token
+from expressivity.logic.parser import MAX_DIGITS, FormulaSyntaxError, _Parser, _Token
 from expressivity.logic.printer import to_text as formula_text
 from expressivity.logic.program import (
     GRAPH_RELATIONS,
@@ -156,7 +156,7 @@ class _ProgramParser(_Parser):
             start = self.peek()
             number = None
             if start.kind == "number":
-                number = int(self.take().text)
+                number = self._natural(self.take())
                 if self.peek().kind != "*":
                     if constant is not None:
                         raise self.fail("at most one constant term in the loop count", start)
@@ -177,12 +177,19 @@ class _ProgramParser(_Parser):
                 raise self.fail("a positive coefficient of ceil(log2 n)", start)
             if self.peek().kind == "^":
                 self.take()
-                power = int(self.expect("number", "a natural number after '^'").text)
+                power = self._natural(self.expect("number", "a natural number after '^'"))
                 if power < 1:
                     raise self.fail("a power of at least 1", self.tokens[self.index - 1])
             if not self._more_terms():
                 break
         return LoopSchedule(coefficient, power, constant or 0)
+
+    def _natural(self, token: _Token) -> int:
+        """The value of a NUMBER token of the loop count (at most MAX_DIGITS digits, as in formulas)."""
+        if len(token.text) > MAX_DIGITS:
+            message = f"a number of {len(token.text)} digits in the loop count; at most {MAX_DIGITS} are read"
+            raise FormulaSyntaxError(message, self.text, token.offset)
+        return int(token.text)
 
     def _more_terms(self) -> bool:
         if self.peek().kind != "+":
