@@ -20,11 +20,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 from circuits.ir import Circuit
-from circuits.literal_form import FALSE, literal_form, literal_form_size
 from circuits.serial import circuit_to_dict
 from expressivity.compile import circuit_steps as steps
 from expressivity.compile.program import Program
-from expressivity.model import Model, ModelError
+from expressivity.model import Model
 
 MAX_SLOTS = 1024
 """A circuit whose slot form (circuit_steps) needs more slots, one head each, is refused."""
@@ -32,14 +31,7 @@ MAX_SLOTS = 1024
 
 def build(circuit: Circuit, max_tokens: int) -> Model:
     """The chain-of-thought model of `circuit` (module docstring), not yet checked."""
-    size = literal_form_size(circuit)
-    positions = 1 + 2 * len(circuit.inputs) + 2 * size.nodes
-    if positions > max_tokens:
-        raise ModelError(
-            f"circuit {circuit.name!r} would need {positions} positions, more than max_tokens={max_tokens}"
-        )
-    form = literal_form(circuit)
-    slots = steps.checked_slot_form(form, MAX_SLOTS)
+    form, slots = steps.literal_and_slot_forms(circuit, max_tokens, MAX_SLOTS)
     n, m = len(form.inputs), len(form.nodes)
     prompt = 1 + 2 * n + m
     layout = steps.GateLayout(
@@ -58,14 +50,7 @@ def build(circuit: Circuit, max_tokens: int) -> Model:
     decide = steps.decide_ffn(
         cells, lambda above, _: {bit: Fraction(above), not_bit: Fraction(1 - above)}, [bit, not_bit]
     )
-    position = {
-        **{name: 1 + j for j, name in enumerate(form.inputs)},
-        **{node: prompt + t for t, node in enumerate(form.nodes)},
-    }
-    read = [
-        [name, None if source == FALSE else position[source], negated]
-        for name, (source, negated) in form.outputs
-    ]
+    read = steps.output_reads(form, prompt)
     return steps.assemble(
         program,
         steps.gate_layers(cells, slots, layout, decide),

@@ -22,13 +22,12 @@ from __future__ import annotations
 from fractions import Fraction
 
 from circuits.ir import Circuit
-from circuits.literal_form import FALSE, literal_form, literal_form_size
 from circuits.serial import circuit_to_dict
 from expressivity.compile import circuit_steps as steps
 from expressivity.compile import gadgets as g
 from expressivity.compile.program import Program
 from expressivity.decoding import MASK
-from expressivity.model import Model, ModelError
+from expressivity.model import Model
 
 MAX_SLOTS = 1024
 """A circuit whose slot form (circuit_steps) needs more slots, one head each, is refused."""
@@ -36,14 +35,7 @@ MAX_SLOTS = 1024
 
 def build(circuit: Circuit, max_tokens: int, causal: bool = False) -> Model:
     """The masked-diffusion model of `circuit` (module docstring), not yet checked."""
-    size = literal_form_size(circuit)
-    positions = 1 + 2 * len(circuit.inputs) + 2 * size.nodes
-    if positions > max_tokens:
-        raise ModelError(
-            f"circuit {circuit.name!r} would need {positions} positions, more than max_tokens={max_tokens}"
-        )
-    form = literal_form(circuit)
-    slots = steps.checked_slot_form(form, MAX_SLOTS)
+    form, slots = steps.literal_and_slot_forms(circuit, max_tokens, MAX_SLOTS)
     n, m = len(form.inputs), len(form.nodes)
     first = 1 + 2 * n + m
     layout = steps.GateLayout(
@@ -67,14 +59,7 @@ def build(circuit: Circuit, max_tokens: int, causal: bool = False) -> Model:
         return {one: Fraction(1)} if above else {zero: Fraction(1)}
 
     decide = steps.decide_ffn(cells, says, [zero, one, masked])
-    position = {
-        **{name: 1 + j for j, name in enumerate(form.inputs)},
-        **{node: first + t for t, node in enumerate(form.nodes)},
-    }
-    read = [
-        [name, None if source == FALSE else position[source], negated]
-        for name, (source, negated) in form.outputs
-    ]
+    read = steps.output_reads(form, first)
     return steps.assemble(
         program,
         steps.gate_layers(cells, slots, layout, decide),

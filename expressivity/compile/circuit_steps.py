@@ -57,7 +57,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from circuits.literal_form import FALSE, LiteralCircuit
+from circuits.ir import Circuit
+from circuits.literal_form import FALSE, LiteralCircuit, literal_form, literal_form_size
 from expressivity.compile import gadgets as g
 from expressivity.compile.program import Group, Program
 from expressivity.inputs import FixedLength
@@ -348,6 +349,34 @@ def stack_ffns(name: str, ffns: Sequence[FFN]) -> FFN:
     if any(ffn.b2 != (0,) * len(ffn.b2) for ffn in ffns):
         raise ModelError(f"ffn {name!r}: stacking needs FFNs without an output bias")
     return FFN(name, View(groups), w1=w1, b1=b1, w2=w2, writes=writes)
+
+
+def literal_and_slot_forms(
+    circuit: Circuit, max_tokens: int, max_slots: int
+) -> tuple[LiteralCircuit, SlotForm]:
+    """The literal form of `circuit` and its slot form, after refusing (before building anything) a
+    circuit whose sequence of 1 + 2 * inputs + 2 * nodes positions exceeds `max_tokens`."""
+    size = literal_form_size(circuit)
+    positions = 1 + 2 * len(circuit.inputs) + 2 * size.nodes
+    if positions > max_tokens:
+        raise ModelError(
+            f"circuit {circuit.name!r} would need {positions} positions, more than max_tokens={max_tokens}"
+        )
+    form = literal_form(circuit)
+    return form, checked_slot_form(form, max_slots)
+
+
+def output_reads(form: LiteralCircuit, first_node: int) -> list[list]:
+    """Where each output is read: [name, position of its source (None for FALSE), negated], with input
+    j at position 1 + j and node t at position first_node + t."""
+    position = {
+        **{name: 1 + j for j, name in enumerate(form.inputs)},
+        **{node: first_node + t for t, node in enumerate(form.nodes)},
+    }
+    return [
+        [name, None if source == FALSE else position[source], negated]
+        for name, (source, negated) in form.outputs
+    ]
 
 
 def assemble(
