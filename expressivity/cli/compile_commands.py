@@ -11,7 +11,7 @@ from circuits.families import FAMILIES
 from expressivity import serialize
 from expressivity.cli.base import SourceSyntaxError, layers_text, limit_options, main, one_line_errors
 from expressivity.limits import ENVIRONMENT, LimitError, Limits, check, estimate
-from expressivity.model import Model, ModelError
+from expressivity.model import Model
 
 OUTPUT = click.option(
     "-o",
@@ -41,19 +41,12 @@ def _compiled_circuit(
 ) -> Model:
     """compile_circuit within `limits` (tokens refused before anything is built); with `self_check`,
     the all-zero and all-one inputs run exactly, within the limits too, and must match the circuit."""
-    from circuits import evaluate
-    from expressivity.compile.circuit import compile_circuit
+    from expressivity.compile import circuit as route
 
-    compiled = compile_circuit(circuit, causal=causal, check=False, max_tokens=limits.tokens, mode=mode)
+    compiled = route.compile_circuit(circuit, causal=causal, check=False, max_tokens=limits.tokens, mode=mode)
     if self_check:
         check(estimate(compiled.model, len(circuit.inputs)), limits)
-        for bit in (0, 1):
-            bits = [bit] * len(circuit.inputs)
-            got, want = compiled.run(bits), evaluate(circuit, bits)
-            if got != want:
-                raise ModelError(
-                    f"compiled {circuit.name!r} disagrees with the circuit on {bits}: {got} != {want}"
-                )
+        route.self_check(compiled, circuit)
     return compiled.model
 
 

@@ -298,7 +298,7 @@ def compile_circuit(
     )
     compiled = CompiledCircuit(model, form)
     if check:
-        _self_check(compiled, circuit)
+        self_check(compiled, circuit)
     return compiled
 
 
@@ -318,7 +318,7 @@ def _decoding_mode(
         raise ModelError(f"unknown circuit mode {mode!r}; the modes are {', '.join(MODES)}")
     compiled = CompiledCircuit(model, literal_form(circuit))
     if check:
-        _self_check(compiled, circuit)
+        self_check(compiled, circuit)
     return compiled
 
 
@@ -383,8 +383,9 @@ def _readout_ffn(cells: _Cells):
     )
 
 
-def _self_check(compiled: CompiledCircuit, circuit: Circuit) -> None:
-    """Run the all-zero and all-one inputs exactly and compare with the circuit evaluator."""
+def self_check(compiled: CompiledCircuit, circuit: Circuit) -> None:
+    """Run the all-zero and all-one inputs exactly and compare with the circuit evaluator (a ModelError
+    on a mismatch): what `compile_circuit(check=True)` does; the CLI calls it after its size check."""
     for bit in (0, 1):
         bits = [bit] * len(circuit.inputs)
         got, want = compiled.run(bits), evaluate(circuit, bits)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 from circuits.ir import Circuit
-from circuits.serial import circuit_to_dict
 from expressivity.compile import circuit_steps as steps
 from expressivity.compile.program import Program
 from expressivity.model import Model
@@ -58,16 +57,5 @@ def build(circuit: Circuit, max_tokens: int) -> Model:
         unembedding=[{not_bit: 1}, {bit: 1}],
         tail=[*proxies, *descriptions],
         name=circuit.name,
-        metadata={
-            "route": "circuit",
-            "mode": "cot",
-            "run": "generate",
-            "steps": m,
-            "read": read,
-            "inputs": list(form.inputs),
-            "outputs": [name for name, _ in form.outputs],
-            "depth": form.depth,
-            "size": m,
-            "circuit": circuit_to_dict(circuit),
-        },
+        metadata=steps.route_metadata(circuit, form, read, mode="cot", run="generate", steps=m),
     )

@@ -22,7 +22,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 from circuits.ir import Circuit
-from circuits.serial import circuit_to_dict
 from expressivity.compile import circuit_steps as steps
 from expressivity.compile import gadgets as g
 from expressivity.compile.program import Program
@@ -67,17 +66,7 @@ def build(circuit: Circuit, max_tokens: int, causal: bool = False) -> Model:
         unembedding=[{zero: 1}, {one: 1}, {masked: 1}],
         tail=[*proxies, *descriptions, *[MASK] * m],
         name=circuit.name,
-        metadata={
-            "route": "circuit",
-            "mode": "mdm",
-            "run": "denoise",
-            "mask": MASK,
-            "steps": form.depth,
-            "read": read,
-            "inputs": list(form.inputs),
-            "outputs": [name for name, _ in form.outputs],
-            "depth": form.depth,
-            "size": m,
-            "circuit": circuit_to_dict(circuit),
-        },
+        metadata=steps.route_metadata(
+            circuit, form, read, mode="mdm", run="denoise", mask=MASK, steps=form.depth
+        ),
     )

@@ -59,6 +59,7 @@ from fractions import Fraction
 
 from circuits.ir import Circuit
 from circuits.literal_form import FALSE, LiteralCircuit, literal_form, literal_form_size
+from circuits.serial import circuit_to_dict
 from expressivity.compile import gadgets as g
 from expressivity.compile.program import Group, Program
 from expressivity.inputs import FixedLength
@@ -364,6 +365,23 @@ def literal_and_slot_forms(
         )
     form = literal_form(circuit)
     return form, checked_slot_form(form, max_slots)
+
+
+def route_metadata(
+    circuit: Circuit, form: LiteralCircuit, read: list[list], **run: object
+) -> dict[str, object]:
+    """What a decoding circuit model stores: the route, how it is run (`run`: mode, run, steps, ...),
+    where outputs are read, and the circuit itself for `verify`."""
+    return {
+        "route": "circuit",
+        **run,
+        "read": read,
+        "inputs": list(form.inputs),
+        "outputs": [name for name, _ in form.outputs],
+        "depth": form.depth,
+        "size": len(form.nodes),
+        "circuit": circuit_to_dict(circuit),
+    }
 
 
 def output_reads(form: LiteralCircuit, first_node: int) -> list[list]:
