@@ -4,13 +4,12 @@ docs/routes.md states."""
 
 from __future__ import annotations
 
-import random
-
 import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_compile_connectivity import graph, instances, smallest_power
 
 from expressivity import Simulator, run
 from expressivity.compile.connectivity import compile_connectivity, connectivity_word
@@ -27,28 +26,8 @@ FORMS = {form: compile_shared_descendant(form) for form in ("stages", "parallel"
 WORK = [f"conn.{name}[{k}]" for name in ("left", "right", "path") for k in range(4)]
 
 
-@st.composite
-def instances(draw, max_m: int = 5):
-    m = draw(st.integers(1, max_m))
-    density = draw(st.sampled_from([0.1, 0.25, 0.4]))
-    rng = random.Random(draw(st.integers(0, 2**32)))
-    adjacency = [[int(rng.random() < density) for _ in range(m)] for _ in range(m)]
-    return adjacency, draw(st.integers(0, m - 1)), draw(st.integers(0, m - 1))
-
-
-def smallest_power(m: int) -> int:
-    """The least l with 2^l >= m, by counting."""
-    loops = 0
-    while 2**loops < m:
-        loops += 1
-    return loops
-
-
 def reachable(adjacency, s: int, t: int) -> bool:
-    g = nx.DiGraph()
-    g.add_nodes_from(range(len(adjacency)))
-    g.add_edges_from((i, j) for i, row in enumerate(adjacency) for j, a in enumerate(row) if a)
-    return nx.has_path(g, s, t)
+    return nx.has_path(graph(adjacency), s, t)
 
 
 def shared_descendant_chain(adjacency, s: int, t: int) -> bool:
