@@ -326,7 +326,8 @@ class Simulator:
                 for w, t in zip(words, all_tokens, strict=True)
             ],
         )
-        batch.record(Step("embed", 0, "embedding", None, None), h)
+        if record:
+            batch.record(Step("embed", 0, "embedding", None, None), h)
         for stage, layers in self._stages:
             looped = model.is_looped(stage)
             written = None

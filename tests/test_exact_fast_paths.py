@@ -30,7 +30,8 @@ from test_core_sqrtfield import arrays, assert_array_canonical
 
 from expressivity.backends import exact
 from expressivity.backends.base import CompiledMatrix
-from expressivity.backends.exact import ExactBackend, ViewParts, _normalise_distinct_rows, segment_means
+from expressivity.backends.exact import ExactBackend, ViewParts, _normalise_distinct_rows
+from expressivity.backends.exact_means import segment_means
 from expressivity.numbers import RadicalArray
 from expressivity.numbers.column_array import ColumnArray, Shared, full, shared_in_blocks
 from expressivity.numbers.sqrtfield import SqrtNumber
