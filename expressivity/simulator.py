@@ -139,7 +139,8 @@ class Simulator:
         check_scratch: bool | None = None,
         record: bool = True,
     ) -> Trace:
-        """Run on `word`. `record=False` keeps only the final residual (tie sets are still kept)."""
+        """Run on `word`. `record=False` keeps only the final residual (in the backend's live form: the
+        exact backend's `ColumnArray`, read through `Trace.column`) and the tie sets."""
         return self._run([word], get_backend(backend), check_scratch, record)[0]
 
     def run_batch(
@@ -344,7 +345,7 @@ class Simulator:
                 if looped and check_scratch and len(self._scratch):
                     self._check_scratch(backend, h, stage.name, iteration, block, first_word)
         if not record:
-            batch.record(Step("final", 0, "residual", None, None), h)
+            batch.keep_final(Step("final", 0, "residual", None, None), h)
         for b, trace in enumerate(batch.traces):
             self._read_out(backend, h, b * size, trace)
         return batch.traces
@@ -473,6 +474,20 @@ class _Batch:
         for b, trace in enumerate(self.traces):
             rows = np.arange(b * self.block, (b + 1) * self.block)
             trace.steps.append(replace(step, residual=self.backend.take_rows(h, rows)))
+
+    def keep_final(self, step: Step, h: Any) -> None:
+        """The final residual of a run that records nothing else, in the backend's live form where it
+        has one (`keep`; the exact backend's columns, which nothing modifies): writing a wide exact
+        residual out as one array costs as much as a sublayer, and `Trace.column` reads either form."""
+        keep = getattr(self.backend, "keep", None)
+        if keep is None:
+            self.record(step, h)
+        elif self.block is None:
+            self.traces[0].steps.append(replace(step, residual=keep(h)))
+        else:
+            for b, trace in enumerate(self.traces):
+                rows = np.arange(b * self.block, (b + 1) * self.block)
+                trace.steps.append(replace(step, residual=keep(h, rows)))
 
     def add_ties(self, key: tuple[str, str], ties: TieSets) -> None:
         if self.block is None:

@@ -5,16 +5,17 @@ head's tie sets are searched over key classes (`exact_ties`: lookup, certified f
 Schwarz, exact tournament; never a float decision) and averaged over them (`exact_means`).
 
 Heads whose scores are all zero by construction (Q = 0 or K = 0) average over the visible set by exact
-prefix sums. The residual is a `ColumnArray` (one column per coordinate: a sublayer touches only what it reads and
-writes), and a view of several norm groups stays a `ViewParts`, multiplied group by group, so that a
-group nobody wrote since the last call (ids, hashes) reuses its product and an unchanged query or key
-is recognised at once; each group's product covers only the outputs its columns of W reach, and
-products with disjoint outputs are placed side by side rather than added (`_placed_sum`). An FFN is computed once per distinct row of its input (rows grouped by a hash
-of their canonical forms, checked exactly), since a compiled circuit's FFNs read a few bits per
-position. A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and
-`view` take the block length, attention stays within each word, and what is the same in every word is
-`Shared` (stored and computed once: the embedding's coordinates no input changes, and what reads only
-them), so a head whose queries and keys are the same in every word finds its tie sets once.
+prefix sums. The residual is a `ColumnArray` (one column per coordinate: a sublayer touches only what it
+reads and writes), and a view of several norm groups stays a `ViewParts`, multiplied group by group, so
+that a group nobody wrote since the last call (ids, hashes) reuses its product and an unchanged query or
+key is recognised at once; each group's product covers only the outputs its columns of W reach, and
+products with disjoint outputs are placed side by side rather than added (`_placed_sum`). An FFN is
+computed once per distinct row of its input (rows grouped by a hash of their canonical forms, checked
+exactly), since a compiled circuit's FFNs read a few bits per position. A batched run
+(`Simulator.run_batch`) stacks words position-wise: `attend` and `view` take the block length, attention
+stays within each word, and what is the same in every word is `Shared` (stored and computed once: the
+embedding's coordinates no input changes, and what reads only them), so a head whose queries and keys
+are the same in every word finds its tie sets once.
 """
 
 from __future__ import annotations
@@ -315,6 +316,11 @@ class ExactBackend:
         if self._written_out is None or self._written_out[0] is not h:
             self._written_out = (h, h.whole())
         return self._written_out[1].take_rows(rows)
+
+    def keep(self, h: ColumnArray, rows: np.ndarray | None = None) -> ColumnArray:
+        """The residual (or the given rows of it) as the live columns, for a trace that keeps only its
+        final residual: columns are never modified in place, so nothing is copied."""
+        return h if rows is None else h.take_rows(rows)
 
     def snapshot(self, h: ColumnArray) -> RadicalArray:
         """The residual as one `RadicalArray` (what a trace records)."""

@@ -21,6 +21,7 @@ from expressivity.backends.base import TieSets
 from expressivity.backends.exact_ties import ClassTieSets
 from expressivity.numbers.radical_array import RadicalArray, running_total, segment_totals, times, total
 
+
 def tie_means(v: RadicalArray, ties: TieSets | ClassTieSets) -> RadicalArray:
     """Row i: the exact mean of v over T_i (0 where T_i is empty)."""
     if isinstance(ties, ClassTieSets):

@@ -135,8 +135,25 @@ class ClassTieSets:
     def as_lists(self) -> list[list[int]]:
         return [self.of(i).tolist() for i in range(self.size)]
 
-    def part(self, start: int, size: int) -> TieSets:
-        return TieSets(self.mask, self.size, self.indptr, self.indices).part(start, size)
+    def part(self, start: int, size: int) -> ClassTieSets | TieSets:
+        """The tie sets of positions start .. start + size - 1 as positions of their own word: for one
+        whole block, still as classes (the block's classes are a contiguous range of class ids)."""
+        if size != self.block or start % self.block:
+            return TieSets(self.mask, self.size, self.indptr, self.indices).part(start, size)
+        c_lo = int(np.searchsorted(self.members[self.class_start[:-1]], start))
+        c_hi = int(np.searchsorted(self.members[self.class_start[:-1]], start + size))
+        ptr = self.chosen_ptr[start : start + size + 1]
+        return ClassTieSets(
+            self.mask,
+            size,
+            size,
+            self.key_class[start : start + size] - c_lo,
+            self.class_start[c_lo : c_hi + 1] - self.class_start[c_lo],
+            self.members[self.class_start[c_lo] : self.class_start[c_hi]] - start,
+            ptr - ptr[0],
+            self.chosen[ptr[0] : ptr[-1]] - c_lo,
+            self.whole[start : start + size],
+        )
 
     def repeated(self, words: int) -> ClassTieSets:
         """These tie sets (of one word, `block` = `size`) for `words` words stacked position-wise."""
