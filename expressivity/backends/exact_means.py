@@ -39,7 +39,7 @@ def class_means(v: RadicalArray, ties: ClassTieSets) -> RadicalArray:
     size = ties.size
     num, radicands, den = _global_slots(v)
     slots, cols = num.shape[0], num.shape[2]
-    sums = np.zeros((slots, size, cols), dtype=object)
+    placed: list[tuple[np.ndarray, np.ndarray]] = []  # (rows, their sums)
     totals = np.zeros(size, dtype=np.int64)
     rows, classes, counts = ties.entries
     if rows.size:
@@ -47,15 +47,21 @@ def class_means(v: RadicalArray, ties: ClassTieSets) -> RadicalArray:
         begin = ties.class_start[classes]
         parts = by_class[:, begin + counts] - by_class[:, begin]
         has = np.nonzero(np.bincount(rows, minlength=size))[0]
-        sums[:, has] = segment_totals(parts, np.searchsorted(rows, has), axis=1)
+        placed.append((has, segment_totals(parts, np.searchsorted(rows, has), axis=1)))
         totals += np.bincount(rows, weights=counts, minlength=size).astype(np.int64)
     whole = np.nonzero(ties.whole)[0]
     if whole.size:
         by_position = _running_from_zero(num)
         start = (whole // ties.block) * ties.block
-        sums[:, whole] = by_position[:, ties.cuts[whole] + 1] - by_position[:, start]
+        placed.append((whole, by_position[:, ties.cuts[whole] + 1] - by_position[:, start]))
         totals[whole] = ties.cuts[whole] - start + 1
-    return _from_global(sums, radicands, np.where(totals > 0, totals, 1).astype(object) * den)
+    exact_ints = all(values.dtype == np.int64 for _, values in placed)
+    sums = np.zeros((slots, size, cols), dtype=np.int64 if exact_ints else object)
+    for at, values in placed:
+        sums[:, at] = values
+    counts = np.where(totals > 0, totals, 1)
+    small = int(den) * int(counts.max(initial=1)) < 2**62  # the product of the two fits int64
+    return _from_global(sums, radicands, counts * int(den) if small else counts.astype(object) * int(den))
 
 
 def _running_from_zero(num: np.ndarray) -> np.ndarray:
