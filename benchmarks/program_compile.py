@@ -31,24 +31,10 @@ from expressivity.logic.program_library import (
     clock_program,
     connectivity_program,
     program_from_dfa,
+    s5_identity_word,
     s5_is_identity,
     s5_program,
 )
-
-
-def identity_word(rng: random.Random, n: int) -> str:
-    """A random word of length n whose product is the identity: random letters u, then the letters of
-    u undone in reverse order (a undoes a, bbbb undoes b), then e's."""
-    undo = {"a": "a", "b": "bbbb", "e": "e"}
-    letters: list[str] = []
-    while True:
-        symbol = rng.choice("abe")
-        inverse = "".join(undo[c] for c in reversed([*letters, symbol]))
-        if len(letters) + 1 + len(inverse) > n:
-            break
-        letters.append(symbol)
-    body = "".join(letters) + "".join(undo[c] for c in reversed(letters))
-    return body + "e" * (n - len(body))
 
 
 def random_graph_word(rng: random.Random, m: int) -> tuple[str, bool]:
@@ -112,7 +98,7 @@ def main() -> None:
     for n in sizes:
         for index in range(args.s5_words if n == 32 else 1):
             identity = n == 8 or (n == 32 and index % 2 == 1)
-            word = identity_word(rng, n) if identity else "".join(rng.choice("abe") for _ in range(n))
+            word = s5_identity_word(rng, n) if identity else "".join(rng.choice("abe") for _ in range(n))
             seconds = line("S5 word problem", n, model, word, s5_is_identity(word), program)
             if n == 32:
                 times.append(seconds)

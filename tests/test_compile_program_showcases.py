@@ -1,10 +1,8 @@
 """The showcase programs: each against its plain Python definition (interpreter on many inputs, the one
 compiled model on small ones), and r(n) - 1 iterations give a wrong answer on some input.
 
-Budget note: the exact simulator needs seconds per S5 word already at n = 4 (n^3 = 64 assignment
-tokens, 25 relations), so the compiled S5 model is run on all words of length <= 2 and a few of
-length 3 and 4; the exhaustive check up to length 5 and the 20 random words at n = 16 run on the
-interpreter, which the random-program tests tie to the compiled model.
+The compiled S5 model (one model file for every n) is run on every word up to length 5 and on 20
+random words at n = 16 (five of them products equal to the identity), in batches.
 """
 
 import itertools
@@ -24,6 +22,7 @@ from expressivity.logic.program_library import (
     clock_program,
     connectivity_program,
     program_from_dfa,
+    s5_identity_word,
     s5_is_identity,
     s5_program,
 )
@@ -45,12 +44,29 @@ def test_s5_interpreter_matches_the_permutation_product():
     assert sum(s5_is_identity(w) for w in words[-23:]) >= 2
 
 
-def test_s5_compiled_model_on_short_words():
-    model = compile_program(s5_program(), "abe", self_check=False)
-    simulator = Simulator(model)
-    words = [*all_words("abe", 2), "aab", "bbbbb"[:3], "abab", "bbbb"]
-    for word in words:
-        assert simulator.run(word, record=False).accept == s5_is_identity(word), word
+@pytest.fixture(scope="module")
+def s5_simulator():
+    return Simulator(compile_program(s5_program(), "abe", self_check=False))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("length", range(6))
+def test_s5_compiled_model_on_every_word_up_to_length_5(s5_simulator, length):
+    words = all_words("abe", length)[-(3**length) :]
+    traces = s5_simulator.run_batch(words, record=False)
+    assert [trace.accept for trace in traces] == [s5_is_identity(word) for word in words]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("part", range(4))
+def test_s5_compiled_model_on_20_random_words_at_n_16(s5_simulator, part):
+    rng = random.Random(16)
+    words = ["".join(rng.choice("abe") for _ in range(16)) for _ in range(15)]
+    words += [s5_identity_word(rng, 16) for _ in range(5)]
+    assert all(s5_is_identity(word) for word in words[15:])
+    words = words[part * 5 : part * 5 + 5]
+    traces = s5_simulator.run_batch(words, record=False)
+    assert [trace.accept for trace in traces] == [s5_is_identity(word) for word in words]
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLE_DFAS))

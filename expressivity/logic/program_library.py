@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
@@ -158,6 +159,21 @@ def s5_is_identity(word: str) -> bool:
         if image != point:
             return False
     return True
+
+
+def s5_identity_word(rng: random.Random, n: int) -> str:
+    """A random word of length n whose product is the identity: random letters u, then the letters of
+    u undone in reverse order (a undoes a, bbbb undoes b), then e's."""
+    undo = {"a": "a", "b": "bbbb", "e": "e"}
+    letters: list[str] = []
+    while True:
+        symbol = rng.choice("abe")
+        inverse = "".join(undo[c] for c in reversed([*letters, symbol]))
+        if len(letters) + 1 + len(inverse) > n:
+            break
+        letters.append(symbol)
+    body = "".join(letters) + "".join(undo[c] for c in reversed(letters))
+    return body + "e" * (n - len(body))
 
 
 def s5_program() -> IteratedProgram:
