@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from expressivity.model import Model
@@ -207,3 +208,14 @@ def check(found: Estimate, limits: Limits | None = None) -> Estimate:
                 f"(raise it with {OPTIONS[name]} or {ENVIRONMENT[name]})"
             )
     return found
+
+
+def check_self_check(model: Model, lengths: Iterable[int], limits: Limits) -> None:
+    """Refuse, before its first run, a compiler's self-check that runs `model` exactly on words of
+    these `lengths`: LimitError `self-check: ` + check's line, at the first length above `limits`.
+    (A model too large to check on short words is too large to run on longer ones: N and r(n) grow with n.)"""
+    for length in sorted(set(lengths)):
+        try:
+            check(estimate(model, length, "exact"), limits)
+        except LimitError as err:
+            raise LimitError(f"self-check: {err}") from None

@@ -64,8 +64,11 @@ def compile_group() -> None:
 @OUTPUT
 @CAUSAL
 @one_line_errors
-def compile_formula_command(sentence: str, alphabet: str, output: str, causal: bool) -> None:
-    """Compile an FO[M] SENTENCE (Theorem 1: n^k padding tokens for k variables, fixed depth).
+@limit_options
+def compile_formula_command(sentence: str, alphabet: str, output: str, causal: bool, limits: Limits) -> None:
+    """Compile an FO[M] SENTENCE (Theorem 1: n^k padding tokens for k variables, fixed depth). The
+    compiler's self-check runs the model exactly on every word of length <= 2; a check above the
+    --max-* limits is refused before it runs (`error: self-check: ...`), and nothing is written.
 
     Example: expressivity compile formula 'M x. Q_1(x)' --alphabet 01 -o majority.json
     """
@@ -76,7 +79,7 @@ def compile_formula_command(sentence: str, alphabet: str, output: str, causal: b
         parse(sentence)
     except FormulaSyntaxError as err:
         raise SourceSyntaxError("formula", err) from None
-    _written(compile_formula(sentence, alphabet, causal=causal), output)
+    _written(compile_formula(sentence, alphabet, causal=causal, limits=limits), output)
 
 
 @compile_group.command("circuit")
@@ -183,8 +186,14 @@ def compile_connectivity_command(output: str) -> None:
 @OUTPUT
 @CAUSAL
 @one_line_errors
-def compile_program_command(program_file: str, alphabet: str | None, output: str, causal: bool) -> None:
-    """Compile an iterated FO[M] program FILE: ONE model for every input length (uniform TC^d).
+@limit_options
+def compile_program_command(
+    program_file: str, alphabet: str | None, output: str, causal: bool, limits: Limits
+) -> None:
+    """Compile an iterated FO[M] program FILE: ONE model for every input length (uniform TC^d). The
+    compiler's self-check runs the model exactly on every word of length <= 2 (a graph program: on
+    at most one vertex); a check above the --max-* limits (its loop count and padding at n = 2) is
+    refused before it runs (`error: self-check: ...`), and nothing is written.
 
     \b
     A program file (comments start with #; docs/program-grammar.md has the full grammar):
@@ -209,4 +218,4 @@ def compile_program_command(program_file: str, alphabet: str | None, output: str
         program = parse_program(text)
     except FormulaSyntaxError as err:
         raise SourceSyntaxError(program_file, err) from None
-    _written(compile_program(program, alphabet, causal=causal), output)
+    _written(compile_program(program, alphabet, causal=causal, limits=limits), output)
