@@ -74,12 +74,13 @@ def _simulator(model_text: str) -> Simulator:
 
 
 def check_chunk(model_text: str, backend: str, index: int, chunk: Sequence[tuple[str, Any]]) -> ChunkResult:
-    """Run the model on each (word, expected) of the chunk, stopping at the first disagreement."""
-    from expressivity.verification import outcome
+    """Run the model on each (word, expected) of the chunk, stopping at the first disagreement (a model
+    run by generation or denoising is decoded, as `verify` does in one process)."""
+    from expressivity.verification import model_outcome
 
     simulator = _simulator(model_text)
     for k, (word, expected) in enumerate(chunk):
-        got = outcome(simulator.model, simulator.run(word, backend, record=False))
+        got = model_outcome(simulator, word, backend)
         if got != expected:
             return ChunkResult(index, len(chunk), k, got)
     return ChunkResult(index, len(chunk), len(chunk))

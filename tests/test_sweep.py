@@ -59,6 +59,24 @@ def test_local_processes_give_the_one_process_report(c17, wrong_majority):
     assert parallel == verify(wrong, 60, max_n=6)
 
 
+@pytest.mark.parametrize("mode", ["cot", "mdm"])
+def test_decoding_models_run_in_chunks_on_workers_with_the_one_process_report(cluster, netlists, mode):
+    """A chain-of-thought or masked-diffusion c17 is decoded on the workers (each chunk reports its
+    progress), and gives the one-process report; so does a copy whose outputs are read negated."""
+    import dataclasses
+
+    model = compile_circuit(read_circuit(netlists / "iscas85" / "c17.bench"), mode=mode).model
+    read = [[name, position, not negated] for name, position, negated in model.metadata["read"]]
+    broken = dataclasses.replace(model, metadata={**model.metadata, "read": read})
+    _, client = cluster
+    for engine in ({"workers": 2}, {"scheduler": client}):
+        finished: list[int] = []
+        assert verify(model, 10, advance=finished.append, **engine) == verify(model, 10)
+        assert sum(finished) == 10
+        wrong = verify(broken, 10, **engine)
+        assert not wrong.ok and wrong == verify(broken, 10)
+
+
 MAJORITY = compile_formula("M x. Q_1(x)", "01")
 WORDS = ["", "1", "0", "11", "10", "110", "011", "1110", "0001", "10101", "111", "00", "1011", "0110"]
 
@@ -111,14 +129,17 @@ def test_dask_gives_the_one_process_report(cluster, c17, wrong_majority):
     assert verify(wrong, 60, max_n=6, scheduler=client) == verify(wrong, 60, max_n=6)
 
 
-def test_cli_verify_with_workers_and_scheduler(cluster, tmp_path, c17):
+def test_cli_verify_with_workers_and_scheduler(cluster, tmp_path, c17, netlists):
     local, _ = cluster
     path = tmp_path / "c17.json"
     save(c17, path)
+    cot = tmp_path / "c17-cot.json"
+    save(compile_circuit(read_circuit(netlists / "iscas85" / "c17.bench"), mode="cot").model, cot)
     for option in (["--workers", "2"], ["--scheduler", local.scheduler_address]):
-        result = CliRunner().invoke(main, ["verify", str(path), "--samples", "12", *option])
-        assert result.exit_code == 0, result.output
-        assert "verified on 12 inputs" in result.stdout
+        for model in (path, cot):
+            result = CliRunner().invoke(main, ["verify", str(model), "--samples", "12", *option])
+            assert result.exit_code == 0, result.output
+            assert "verified on 12 inputs" in result.stdout
 
 
 def test_a_dask_worker_killed_mid_sweep_loses_no_case(cluster, c17, netlists):
