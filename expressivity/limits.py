@@ -20,7 +20,9 @@ N = 20^6 + 41 tokens, a loop count read from a file can be 2^63. `estimate` comp
 
 `Limits` holds the three bounds (defaults: 10^6 tokens, 10^5 layer applications, 8 GiB), read from
 the environment variables EXPRESSIVITY_MAX_TOKENS, EXPRESSIVITY_MAX_LAYERS, EXPRESSIVITY_MAX_MEMORY when
-they are set; `check` raises `LimitError`, one line naming the limit, the estimate and how to raise it.
+they are set (`parse_limit`: a whole number, memory with a unit; anything else is a one-line ValueError
+naming the variable and the value); `check` raises `LimitError`, one line naming the limit, the
+estimate and how to raise it.
 The same function is meant for Python callers: `check(estimate(model, n, "exact"))` before a run.
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from expressivity.model import Model
@@ -54,14 +57,35 @@ class LimitError(ValueError):
     """A run whose estimate exceeds a limit; raised before anything is allocated."""
 
 
+_NOT_A_SIZE = "is not a whole number of bytes with a unit such as 8GiB or 512M"
+_COUNT = re.compile(r"[0-9]+")
+
+
 def parse_bytes(text: str) -> int:
     """A memory size: a whole number of bytes with an optional unit, e.g. 8GiB, 512MiB, 2G, 1000000."""
     match = _SIZE.fullmatch(text.strip())
     if not match:
-        raise ValueError(
-            f"memory size {text!r} is not a whole number of bytes with a unit such as 8GiB or 512M"
-        )
+        raise ValueError(f"memory size {text!r} {_NOT_A_SIZE}")
     return int(match.group(1)) * _UNITS[(match.group(2) or "").lower()]
+
+
+def parse_limit(name: str, text: str, where: str | None = None) -> int:
+    """The limit `name` ("tokens", "layers" or "memory") written as `text`: a whole number, for memory
+    with an optional unit (`parse_bytes`). A bad value is a ValueError of one line naming `where` it
+    came from (default: the limit's environment variable) and the value, e.g.
+    `EXPRESSIVITY_MAX_TOKENS='1e99' is not a whole number (0, 1, 2, ...)`."""
+    where = ENVIRONMENT[name] if where is None else where
+    memory = name == "memory"
+    if not (_SIZE if memory else _COUNT).fullmatch(text.strip()):
+        raise ValueError(
+            f"{where}={text!r} {_NOT_A_SIZE if memory else 'is not a whole number (0, 1, 2, ...)'}"
+        )
+    try:
+        return parse_bytes(text) if memory else int(text)
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        raise ValueError(
+            f"{where} has a value of {len(text.strip())} characters, too long for a limit"
+        ) from None
 
 
 def format_bytes(count: int) -> str:
@@ -70,12 +94,6 @@ def format_bytes(count: int) -> str:
         if count >= size:
             return f"{count / size:.1f} {unit}"
     return f"{count} bytes"
-
-
-def _whole(name: str, text: str) -> int:
-    if not re.fullmatch(r"[0-9]+", text.strip()):
-        raise ValueError(f"{ENVIRONMENT[name]}={text!r} is not a whole number")
-    return int(text)
 
 
 @dataclass(frozen=True)
@@ -88,14 +106,15 @@ class Limits:
 
     @classmethod
     def from_environment(cls) -> Limits:
-        """The defaults, each replaced by its environment variable when that is set."""
-        tokens = os.environ.get(ENVIRONMENT["tokens"])
-        layers = os.environ.get(ENVIRONMENT["layers"])
-        memory = os.environ.get(ENVIRONMENT["memory"])
+        """The defaults, each replaced by its environment variable when that is set and not empty (an
+        empty variable counts as unset, as it does for the command line's options)."""
+        found = {name: os.environ.get(variable) or None for name, variable in ENVIRONMENT.items()}
+        defaults = cls()
         return cls(
-            DEFAULT_MAX_TOKENS if tokens is None else _whole("tokens", tokens),
-            DEFAULT_MAX_LAYERS if layers is None else _whole("layers", layers),
-            DEFAULT_MAX_MEMORY if memory is None else parse_bytes(memory),
+            **{
+                name: getattr(defaults, name) if text is None else parse_limit(name, text)
+                for name, text in found.items()
+            }
         )
 
 
@@ -189,3 +208,14 @@ def check(found: Estimate, limits: Limits | None = None) -> Estimate:
                 f"(raise it with {OPTIONS[name]} or {ENVIRONMENT[name]})"
             )
     return found
+
+
+def check_self_check(model: Model, lengths: Iterable[int], limits: Limits) -> None:
+    """Refuse, before its first run, a compiler's self-check that runs `model` exactly on words of
+    these `lengths`: LimitError `self-check: ` + check's line, at the first length above `limits`.
+    (A model too large to check on short words is too large to run on longer ones: N and r(n) grow with n.)"""
+    for length in sorted(set(lengths)):
+        try:
+            check(estimate(model, length, "exact"), limits)
+        except LimitError as err:
+            raise LimitError(f"self-check: {err}") from None

@@ -235,35 +235,23 @@ class Simulator:
 
     def _rows(self, state: Extension, tokens: list[str], kinds: np.ndarray) -> Extension:
         """Run the schedule on the rows of `tokens` placed after the rows of `state` (module docstring);
-        heads read the kept keys and values of the earlier rows and keep their own."""
+        heads read the kept keys and values of the earlier rows and keep their own (`_NewRows`)."""
         model, backend = self.model, state.backend
         start = len(state.tokens)
         s = model.size(len(state.word))
         h = backend.embed(self._kind_table(backend), kinds)
-        kept: list[tuple[Any, Any]] = []
+        rows = _NewRows(backend, state)
         check_scratch = backend.name == "exact" and len(self._scratch)
         for stage, layers in self._stages:
             looped, written = model.is_looped(stage), None
             for iteration in range(stage.loops(s)):
                 if stage.timestep:
                     h, written = self._write_timestep(backend, h, stage, iteration, written)
+                loop_index = iteration if looped else None
                 for number, (heads, ffns) in enumerate(layers):
-                    for subs in (heads, ffns):
-                        updates = []
-                        for sub in subs:
-                            try:
-                                z = backend.view(h, sub.groups, sub.centre)
-                                if sub.kind == "ffn":
-                                    out, _ = sub.apply(backend, z)
-                                else:
-                                    out = self._attend_rows(backend, sub, z, state, len(kept), kept)
-                            except SimulationError as err:
-                                loop = f"[{iteration}]" if looped else ""
-                                place = f"{stage.name}{loop} layer {number} {sub.kind} {sub.name!r}"
-                                raise SimulationError(f"{place} (rows from {start}): {err}") from None
-                            updates.append((sub.writes, out))
-                        for writes, out in updates:
-                            h = backend.scatter_add(h, writes, out)
+                    for sublayer, subs in (("attention", heads), ("ffn", ffns)):
+                        step = Step(stage.name, number, sublayer, loop_index, None)
+                        h = self._sublayer(backend, h, subs, step, rows, record=False)
                 if looped and check_scratch:
                     try:
                         self._check_scratch(backend, h, stage.name, iteration, None, 0)
@@ -271,22 +259,14 @@ class Simulator:
                         raise SimulationError(f"{err} (counting from position {start})") from None
         layers_run = len(tokens) * model.layer_count(len(state.word))
         return Extension(
-            state.word, state.tokens + tokens, backend, kept, h, len(tokens), state.layers_run + layers_run
+            state.word,
+            state.tokens + tokens,
+            backend,
+            rows.kept,
+            h,
+            len(tokens),
+            state.layers_run + layers_run,
         )
-
-    @staticmethod
-    def _attend_rows(backend, head: _CompiledHead, z, state: Extension, index: int, kept: list) -> Any:
-        """The head's output at the new rows; appends its keys and values (kept and new) to `kept`."""
-        q = backend.linear(z, head.query, None)
-        k = backend.linear(z, head.key, None)
-        v = backend.linear(z, head.value, None)
-        if not state.tokens:
-            kept.append((k, v))
-            return backend.attend(q, k, v, head.mask, head.uniform)[0]
-        old_k, old_v = state.keys[index]
-        k, v = backend.append_rows(old_k, k), backend.append_rows(old_v, v)
-        kept.append((k, v))
-        return backend.attend_rows(q, k, v, head.mask, head.uniform)
 
     def _run(
         self,
@@ -376,24 +356,20 @@ class Simulator:
                 raise SimulationError(f"{where}, but the run has {positions} positions")
             trace.outputs[tap.name] = int(backend.exceeds_half(h, offset + position, self._index[tap.label]))
 
-    def _sublayer(self, backend, h, subs, step: Step, batch: _Batch, record: bool):
-        """Every sublayer in `subs` reads the same h through its view; their outputs are added together."""
+    def _sublayer(self, backend, h, subs, step: Step, batch: _Batch | _NewRows, record: bool):
+        """Every sublayer in `subs` reads the same h through its view; their outputs are added together.
+        `batch` says how a sublayer reads h and computes its output: the stacked words of a run
+        (`_Batch`), or the rows an extension adds (`_NewRows`)."""
         if not subs:
             return h
+        loop = "" if step.iteration is None else f"[{step.iteration}]"
         updates = []
         for sub in subs:
             try:
-                if batch.block is None:
-                    z = backend.view(h, sub.groups, sub.centre)
-                else:
-                    z = backend.view(
-                        h, sub.groups, sub.centre, block=batch.block, first_word=batch.first_word
-                    )
-                out, ties = sub.apply(backend, z, batch.block)
+                out, ties = batch.apply(sub, batch.view(h, sub))
             except SimulationError as err:
-                loop = "" if step.iteration is None else f"[{step.iteration}]"
                 place = f"{step.section}{loop} layer {step.layer} {sub.kind} {sub.name!r}"
-                raise SimulationError(f"{place}: {err}") from None
+                raise SimulationError(f"{place}{batch.rows_from}: {err}") from None
             if ties is not None:
                 batch.add_ties((step.name, sub.name), ties)
             updates.append((sub.writes, out))
@@ -401,8 +377,8 @@ class Simulator:
             for writes, out in updates:
                 h = backend.scatter_add(h, writes, out)
         except SimulationError as err:
-            loop = "" if step.iteration is None else f"[{step.iteration}]"
-            raise SimulationError(f"{step.section}{loop} layer {step.layer} {step.sublayer}: {err}") from None
+            place = f"{step.section}{loop} layer {step.layer} {step.sublayer}"
+            raise SimulationError(f"{place}{batch.rows_from}: {err}") from None
         if record:
             batch.record(step, h)
         return h
@@ -459,13 +435,24 @@ class Extension:
 
 
 class _Batch:
-    """The traces of one pass and how to cut a stacked array (or tie sets) into one part per word."""
+    """The traces of one pass and how to cut a stacked array (or tie sets) into one part per word; how a
+    sublayer reads the stacked words (attention stays within a word)."""
+
+    rows_from = ""  # nothing to add to an error's place: the rows are the words' own positions
 
     def __init__(self, backend: Backend, block: int | None, first_word: int, traces: list[Trace]) -> None:
         self.backend = backend
         self.block = block
         self.first_word = first_word
         self.traces = traces
+
+    def view(self, h: Any, sub: _Sublayer) -> Any:
+        if self.block is None:
+            return self.backend.view(h, sub.groups, sub.centre)
+        return self.backend.view(h, sub.groups, sub.centre, block=self.block, first_word=self.first_word)
+
+    def apply(self, sub: _CompiledHead | _CompiledFFN, z: Any) -> tuple[Any, Any]:
+        return sub.apply(self.backend, z, self.block)
 
     def record(self, step: Step, h: Any) -> None:
         if self.block is None:
@@ -495,6 +482,43 @@ class _Batch:
             return
         for b, trace in enumerate(self.traces):
             trace.ties[key] = ties.part(b * self.block, self.block)
+
+
+class _NewRows:
+    """The rows an extension adds (`Simulator._rows`): a head's queries at the new rows attend to the
+    keys and values kept in `state` plus the new rows' own, which it appends to `kept` (one entry per
+    head application, in run order, as `Extension.keys` holds them); nothing is recorded."""
+
+    def __init__(self, backend: Backend, state: Extension) -> None:
+        self.backend = backend
+        self.state = state
+        self.kept: list[tuple[Any, Any]] = []
+        self.rows_from = f" (rows from {len(state.tokens)})"
+
+    def view(self, h: Any, sub: _Sublayer) -> Any:
+        return self.backend.view(h, sub.groups, sub.centre)
+
+    def apply(self, sub: _CompiledHead | _CompiledFFN, z: Any) -> tuple[Any, None]:
+        """The sublayer's output at the new rows (no tie sets: they would span the kept rows too)."""
+        if isinstance(sub, _CompiledFFN):
+            return sub.apply(self.backend, z)[0], None
+        backend = self.backend
+        q = backend.linear(z, sub.query, None)
+        k = backend.linear(z, sub.key, None)
+        v = backend.linear(z, sub.value, None)
+        if not self.state.tokens:
+            self.kept.append((k, v))
+            return backend.attend(q, k, v, sub.mask, sub.uniform)[0], None
+        old_k, old_v = self.state.keys[len(self.kept)]
+        k, v = backend.append_rows(old_k, k), backend.append_rows(old_v, v)
+        self.kept.append((k, v))
+        return backend.attend_rows(q, k, v, sub.mask, sub.uniform), None
+
+    def add_ties(self, key: tuple[str, str], ties: TieSets) -> None:
+        """Nothing: an extension keeps no trace (and `apply` gives no tie sets)."""
+
+    def record(self, step: Step, h: Any) -> None:
+        """Nothing: an extension keeps no trace, only its last residual (`Extension.last`)."""
 
 
 def run(model: Model, word: str, backend: str | Backend = "exact", **options: Any) -> Trace:

@@ -74,12 +74,13 @@ def _simulator(model_text: str) -> Simulator:
 
 
 def check_chunk(model_text: str, backend: str, index: int, chunk: Sequence[tuple[str, Any]]) -> ChunkResult:
-    """Run the model on each (word, expected) of the chunk, stopping at the first disagreement."""
-    from expressivity.verification import outcome
+    """Run the model on each (word, expected) of the chunk, stopping at the first disagreement (a model
+    run by generation or denoising is decoded, as `verify` does in one process)."""
+    from expressivity.verification import model_outcome
 
     simulator = _simulator(model_text)
     for k, (word, expected) in enumerate(chunk):
-        got = outcome(simulator.model, simulator.run(word, backend, record=False))
+        got = model_outcome(simulator, word, backend)
         if got != expected:
             return ChunkResult(index, len(chunk), k, got)
     return ChunkResult(index, len(chunk), len(chunk))
@@ -176,9 +177,15 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def _dask(model_text: str, backend: str, merge: _Merge, scheduler: Any, retries: int) -> None:
+    """The chunks as tasks on a Dask cluster. On an error, Ctrl-C (KeyboardInterrupt) or SIGTERM (the
+    command line's `Terminated`) every chunk is cancelled on the scheduler (the queued ones never run,
+    finished results are let go), so the cluster stops working for nobody even when the caller's Client
+    stays open; a Client opened here is closed. A chunk already running on a worker finishes there,
+    unread: Dask does not stop a running task."""
     from distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    futures: dict[Any, int] = {}
     try:
         text = client.scatter(model_text, broadcast=True)
         futures = {
@@ -193,6 +200,10 @@ def _dask(model_text: str, backend: str, merge: _Merge, scheduler: Any, retries:
             late = [f for f, index in futures.items() if not merge.needed(index) and not f.done()]
             if late:
                 client.cancel(late)
+    except BaseException:
+        if futures and client.status == "running":
+            client.cancel(list(futures))
+        raise
     finally:
         if client is not scheduler:
             client.close()

@@ -7,8 +7,9 @@ The reference comes from the model file itself (`metadata["route"]`), never from
 - "program": the iterated-program interpreter (`expressivity.logic.accepts`) on the stored program text,
   on random words (or random graph words of m^2 + m symbols for a graph program).
 A disagreement on one input is a compiler bug: `verify` stops there and returns it. A model run by
-generation or denoising (metadata "run", `expressivity.decoding`) is decoded input by input in this
-process, its outputs read as its metadata says.
+generation or denoising (metadata "run", `expressivity.decoding`) is decoded input by input, its outputs
+read as its metadata says (`model_outcome`), in this process or, with workers or a Dask scheduler, in
+chunks on them as any other model.
 """
 
 from __future__ import annotations
@@ -134,6 +135,15 @@ def outcome(model: Model, trace) -> Any:
     return dict(trace.outputs) if model.metadata.get("route") == "circuit" else trace.accept
 
 
+def model_outcome(simulator: Simulator, word: str, backend: str) -> Any:
+    """What `simulator`'s model says on `word`: decoded for its recorded steps when it is run by
+    generation or denoising (its output bits), else one run (`outcome`)."""
+    model = simulator.model
+    if run_kind(model) is not None:
+        return run_decoder(model, word, backend, simulator=simulator).outputs
+    return outcome(model, simulator.run(word, backend, record=False))
+
+
 def verify(
     model: Model,
     samples: int = 100,
@@ -151,8 +161,6 @@ def verify(
     `expressivity.sweep` (same report); `advance(k)` is then told as each chunk of k inputs finishes."""
     inputs = cases(model, max_n, seed)
     first = next(inputs)  # a model without its reference fails here, before any progress is shown
-    if run_kind(model) is not None:
-        return _verify_decoder(model, chain([first], inputs), samples, backend, progress)
     if workers > 1 or scheduler is not None:
         from expressivity.sweep import sweep
 
@@ -161,6 +169,8 @@ def verify(
         result = sweep(model, pairs, backend, workers, scheduler, progress=advance)
         bad = None if result.first_bad is None else drawn[result.first_bad]
         return Report(str(model.metadata["route"]), result.checked, bad, result.got)
+    if run_kind(model) is not None:
+        return _verify_decoder(model, chain([first], inputs), samples, backend, progress)
     simulator = Simulator(model)
     stream = (case for case, _ in zip(chain([first], inputs), range(samples), strict=False))
     route = str(model.metadata["route"])
@@ -187,14 +197,14 @@ def _verify_decoder(
     backend: str,
     progress: Callable[[Iterator[Case]], Iterator[Case]] | None,
 ) -> Report:
-    """`verify` for a model run by generation or denoising (`expressivity.decoding`): each input is
-    decoded in this process, for the model's recorded number of steps, and its outputs compared."""
+    """`verify` in one process for a model run by generation or denoising (`expressivity.decoding`):
+    each input is decoded for the model's recorded number of steps, and its outputs compared."""
     simulator = Simulator(model)
     stream = (case for case, _ in zip(inputs, range(samples), strict=False))
     route = str(model.metadata["route"])
     checked = 0
     for case in progress(stream) if progress else stream:
-        got = run_decoder(model, case.word, backend, simulator=simulator).outputs
+        got = model_outcome(simulator, case.word, backend)
         if got != case.expected:
             return Report(route, checked, case, got)
         checked += 1

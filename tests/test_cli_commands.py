@@ -93,6 +93,31 @@ def test_compile_family_and_connectivity(tmp_path):
     assert "verified on 8 inputs" in invoke("verify", conn, "--samples", 8, "--max-n", 4).stdout
 
 
+@pytest.mark.parametrize(("mode", "run"), [("cot", "generate"), ("mdm", "denoise")])
+def test_compile_family_in_a_decoding_mode_runs_and_verifies(tmp_path, mode, run):
+    """`compile family --mode cot|mdm` writes the decoding model of the family's circuit (as `compile
+    circuit --mode` does), whose decoded outputs are the circuit's and which `verify` accepts; the size
+    check before building counts the decoded sequence's positions for it."""
+    from circuits.families import FAMILIES
+    from expressivity.cli.compile_commands import _family_tokens
+    from expressivity.decoding import run_decoder
+
+    path = tmp_path / f"parity-{mode}.json"
+    result = invoke("compile", "family", "parity", "--n", 6, "--mode", mode, "-o", path)
+    assert result.exit_code == 0, result.output
+    model = load(path)
+    assert (model.metadata["mode"], model.metadata["run"]) == (mode, run)
+    circuit = FAMILIES["parity"](6)
+    for word in ("101100", "111111", "000001"):
+        decoded = run_decoder(model, word)
+        assert decoded.outputs == evaluate(circuit, [int(b) for b in word])
+        assert len(decoded.tokens) == _family_tokens("parity", 6, mode)
+    assert "verified on 12 inputs" in invoke("verify", path, "--samples", 12).stdout
+    looped = tmp_path / "parity.json"
+    assert invoke("compile", "family", "parity", "--n", 6, "-o", looped).exit_code == 0
+    assert "run" not in load(looped).metadata  # the default mode, loop: run once
+
+
 def test_a_formula_that_does_not_parse_shows_its_place_and_a_caret(tmp_path):
     result = invoke("compile", "formula", "exists x. Q_1(x) &", "--alphabet", "01", "-o", tmp_path / "f")
     assert result.exit_code == 2 and "Traceback" not in result.output

@@ -130,6 +130,57 @@ def test_an_option_beats_the_environment_and_bad_values_are_one_line(majority_fi
     one_line_error(invoke("run", majority_file, "--input", "1", "--max-memory", "10"), "limit of 10 bytes")
 
 
+@pytest.mark.parametrize("value", ["abc", "-3", "1e99", "2.5", "\u0663", "10 tokens"])
+@pytest.mark.parametrize("name", ["tokens", "layers", "memory"])
+def test_a_bad_limit_in_the_environment_or_an_option_is_one_line_naming_it(
+    majority_file, monkeypatch, name, value
+):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(Simulator, "run", must_not_run)
+    variable, option = limits.ENVIRONMENT[name], limits.OPTIONS[name]
+    from_environment = invoke("run", majority_file, "--input", "1", env={variable: value})
+    line = one_line_error(from_environment, f"{variable}={value!r}")
+    assert option not in line and "Usage" not in from_environment.output
+    line = one_line_error(invoke("run", majority_file, "--input", "1", option, value), f"{option}={value!r}")
+    assert variable not in line
+    with pytest.raises(ValueError, match=f"^{variable}="):
+        limits.parse_limit(name, value)
+
+
+def test_an_empty_variable_is_unset_and_an_empty_option_is_refused(majority_file, monkeypatch):
+    monkeypatch.setenv("EXPRESSIVITY_MAX_TOKENS", "")
+    assert limits.Limits.from_environment().tokens == limits.DEFAULT_MAX_TOKENS
+    assert invoke("run", majority_file, "--input", "1", env={"EXPRESSIVITY_MAX_TOKENS": ""}).exit_code == 0
+    one_line_error(invoke("run", majority_file, "--input", "1", "--max-tokens", ""), "--max-tokens=''")
+
+
+def test_a_limit_with_more_digits_than_python_converts_is_one_line(majority_file):
+    many = "9" * 5000
+    line = one_line_error(invoke("run", majority_file, "--input", "1", env={"EXPRESSIVITY_MAX_LAYERS": many}))
+    assert "EXPRESSIVITY_MAX_LAYERS" in line and len(line) < 200
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(["tokens", "layers", "memory"]), value=st.integers(0, 10**40), pad=st.booleans())
+def test_a_whole_number_is_read_as_itself(name, value, pad):
+    text = f" {value} " if pad else str(value)
+    assert limits.parse_limit(name, text) == value
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=12))
+def test_a_count_limit_is_exactly_the_ascii_digit_strings(text):
+    whole = text.strip() != "" and all(c in "0123456789" for c in text.strip())
+    try:
+        found = limits.parse_limit("tokens", text)
+    except ValueError as err:
+        assert not whole and str(err).startswith(f"EXPRESSIVITY_MAX_TOKENS={text!r} ")
+    else:
+        assert whole and found == int(text.strip())
+
+
 @pytest.mark.parametrize(
     "spec", ["fixed:100000000", f"fixed:{MAX_FIXED_BITS + 1}", "fixed:1", "fixed:\u0663"]
 )

@@ -85,3 +85,62 @@ def test_compile_program_causal_gives_a_purely_causal_model(tmp_path):
         result = invoke("run", path, "--input", word)
         assert result.exit_code == 0, result.output
         assert result.stdout.startswith("accept" if want else "reject"), word
+
+
+def test_a_self_check_above_a_limit_is_refused_before_it_runs(tmp_path, monkeypatch):
+    """A loop count of 10^18: the self-check's first run (the empty word) would be 2 * 10^18 + 6 layer
+    applications; the compile stops before any run and writes nothing."""
+    from expressivity.simulator import Simulator
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the self-check ran")
+
+    monkeypatch.setattr(Simulator, "run", must_not_run)
+    program = tmp_path / "long.prog"
+    program.write_text(f"relation R(x): init Q_a(x); update R(x); loops {10**18}; accept exists x. R(x);\n")
+    out = tmp_path / "long.json"
+    result = invoke("compile", "program", program, "--alphabet", "ab", "-o", out)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: self-check: the run at n = 0 on exact"), lines
+    assert "layer applications" in lines[0] and "--max-layers" in lines[0]
+    assert not out.exists()
+
+
+def test_the_self_check_is_refused_exactly_above_its_largest_run(tmp_path):
+    """dfa_parity's largest self-check run is a word of 2 letters; --max-tokens just below its token
+    count refuses the compile, at it the compile succeeds. Likewise for a formula and --max-layers."""
+    from expressivity.compile.formula import compile_formula
+    from expressivity.compile.iterated import compile_program
+
+    source = PROGRAMS / "dfa_parity.prog"
+    tokens = compile_program(source.read_text(), "01", self_check=False).sequence_length(2)
+    out = tmp_path / "parity.json"
+    refused = CliRunner().invoke(
+        main,
+        ["compile", "program", str(source), "--alphabet", "01", "-o", str(out)],
+        env={"EXPRESSIVITY_MAX_TOKENS": str(tokens - 1)},
+    )
+    assert (
+        refused.exit_code == 2
+        and f"self-check: the run at n = 2 on exact needs {tokens} tokens" in refused.stderr
+    )
+    assert not out.exists()
+    assert (
+        invoke("compile", "program", source, "--alphabet", "01", "-o", out, "--max-tokens", tokens).exit_code
+        == 0
+    )
+    sentence = "forall x. exists y. x < y | Q_1(x)"
+    layers = compile_formula(sentence, "01", self_check=False).layer_count(2)
+    formula_out = tmp_path / "formula.json"
+    refused = invoke(
+        "compile", "formula", sentence, "--alphabet", "01", "-o", formula_out, "--max-layers", layers - 1
+    )
+    assert refused.exit_code == 2 and f"needs {layers} layer applications" in refused.stderr
+    assert not formula_out.exists()
+    assert (
+        invoke(
+            "compile", "formula", sentence, "--alphabet", "01", "-o", formula_out, "--max-layers", layers
+        ).exit_code
+        == 0
+    )

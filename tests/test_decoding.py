@@ -123,3 +123,26 @@ def test_unknown_token_kinds_are_named_with_their_position(netlists):
     tokens = compiled.model.tokens("10110")
     with pytest.raises(InputError, match="'x' at position 3"):
         Simulator(compiled.model).run_tokens([*tokens[:3], "x"], "10110")
+
+
+@pytest.mark.parametrize("bits", range(3, 17))
+def test_a_cached_start_fails_where_a_run_fails_and_names_the_same_place(netlists, bits):
+    """Runs and extensions share one sublayer loop: on fixed:p too narrow for c17's chain-of-thought
+    model, `start` stops at the sublayer where `run_tokens` stops, with the run's message plus the rows it
+    was adding ("(rows from 0)"); where the run succeeds so does `start`, with the same last residual."""
+    from circuits.io import read_circuit
+
+    compiled = compile_circuit(read_circuit(netlists / "iscas85" / "c17.bench"), mode="cot", check=False)
+    simulator, backend = compiled.simulator, f"fixed:{bits}"
+    tokens = compiled.model.tokens("10110")
+    try:
+        full = simulator.run_tokens(tokens, "10110", backend, record=False)
+    except SimulationError as err:
+        place, message = str(err).split(": ", 1)
+        with pytest.raises(SimulationError) as caught:
+            simulator.start("10110", backend)
+        assert str(caught.value) == f"{place} (rows from 0): {message}"
+        return
+    state = simulator.start("10110", backend)
+    for c, label in enumerate(compiled.model.labels):
+        assert list(state.backend.column(state.last, c)) == list(full.column(label)), label

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from expressivity.logic import FormulaSyntaxError, parse_program, program_to_text
+from expressivity.logic import FormulaSyntaxError, accepts, parse_program, program_to_text
+from expressivity.logic.checker import evaluate_on_batch
 from expressivity.logic.program_library import (
     CONNECTIVITY_TEXT,
     EXAMPLE_DFAS,
@@ -62,3 +64,29 @@ def test_program_errors_point_at_the_fault(text, line, col, fragment):
     assert (err.line, err.col) == (line, col), str(err)
     assert fragment in err.message
     assert str(err).splitlines()[-1] == " " * (col - 1) + "^"
+
+
+def _accepts_round_by_round(program, word: str, rounds: int) -> bool:
+    """The interpreter's meaning written out: init, then `rounds` simultaneous updates, then accept."""
+    states = {spec.name: evaluate_on_batch(spec.init, [word], spec.args, {}) for spec in program.relations}
+    for _ in range(rounds):
+        states = {
+            spec.name: evaluate_on_batch(spec.update, [word], spec.args, states) for spec in program.relations
+        }
+    return bool(evaluate_on_batch(program.accept, [word], (), states)[0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(programs(max_depth=2), st.text("ab", max_size=4), st.integers(0, 6))
+def test_stopping_at_a_fixed_point_keeps_the_answer_of_every_round(program, word, rounds):
+    assert accepts(program, word, rounds) == _accepts_round_by_round(program, word, rounds)
+
+
+def test_a_huge_loop_count_ends_at_the_fixed_point_and_an_oscillation_runs_every_round():
+    settles = parse_program(
+        f"relation R(x): init Q_a(x); update R(x) | true; loops {10**18}; accept forall x. R(x);"
+    )
+    assert accepts(settles, "bb") and not accepts(settles, "bb", 0)
+    flips = "relation F(): init false; update ~F(); loops {}; accept F();"
+    for rounds in range(6):
+        assert accepts(parse_program(flips.format(rounds)), "ab") == (rounds % 2 == 1)

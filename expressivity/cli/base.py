@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from expressivity import __version__, files
 from expressivity.backends import BACKEND_NAMES, Backend, SimulationError, get_backend
@@ -27,11 +28,12 @@ from expressivity.limits import (
     DEFAULT_MAX_MEMORY_TEXT,
     DEFAULT_MAX_TOKENS,
     ENVIRONMENT,
+    OPTIONS,
     Estimate,
     Limits,
     check,
     estimate,
-    parse_bytes,
+    parse_limit,
 )
 from expressivity.logic import FormulaSyntaxError
 from expressivity.model import LoopCount, Model
@@ -118,23 +120,29 @@ def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _limits(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
-    def wrapper(*args: Any, max_tokens: int, max_layers: int, max_memory: str, **kwargs: Any) -> Any:
-        try:
-            memory = parse_bytes(max_memory)
-        except ValueError as err:
-            raise ValueError(f"--max-memory: {err}") from None
-        return command(*args, limits=Limits(max_tokens, max_layers, memory), **kwargs)
+    def wrapper(*args: Any, max_tokens: str, max_layers: str, max_memory: str, **kwargs: Any) -> Any:
+        context = click.get_current_context()
+        given = {"tokens": max_tokens, "layers": max_layers, "memory": max_memory}
+        found = {}
+        for name, text in given.items():
+            source = context.get_parameter_source(f"max_{name}")
+            where = ENVIRONMENT[name] if source == ParameterSource.ENVIRONMENT else OPTIONS[name]
+            found[name] = parse_limit(name, text, where)
+        return command(*args, limits=Limits(**found), **kwargs)
 
     return wrapper
 
 
 def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add --max-tokens, --max-layers and --max-memory (each also read from its environment variable)
-    and pass them to `command` as one `limits` argument. Put it below `one_line_errors`."""
+    and pass them to `command` as one `limits` argument. Put it below `one_line_errors`: a bad value,
+    given as an option or in the environment, is then one line `error: NAME='VALUE' is not ...` naming
+    the option or the variable it came from, exit status 2 (not click's usage message)."""
     options = [
         click.option(
             "--max-memory",
             default=DEFAULT_MAX_MEMORY_TEXT,
+            metavar="SIZE",
             envvar=ENVIRONMENT["memory"],
             show_default=True,
             show_envvar=True,
@@ -142,21 +150,21 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--max-layers",
-            default=DEFAULT_MAX_LAYERS,
-            type=click.IntRange(min=0),
+            default=str(DEFAULT_MAX_LAYERS),
+            metavar="COUNT",
             envvar=ENVIRONMENT["layers"],
             show_default=True,
             show_envvar=True,
-            help="Refuse a run of more layer applications (prefix + r(n) x block + suffix).",
+            help="Refuse a run of more layer applications (prefix + r(n) x block + suffix); a whole number.",
         ),
         click.option(
             "--max-tokens",
-            default=DEFAULT_MAX_TOKENS,
-            type=click.IntRange(min=0),
+            default=str(DEFAULT_MAX_TOKENS),
+            metavar="COUNT",
             envvar=ENVIRONMENT["tokens"],
             show_default=True,
             show_envvar=True,
-            help="Refuse a run of more tokens N = 1 + n + t(n) + tail.",
+            help="Refuse a run of more tokens N = 1 + n + t(n) + tail; a whole number.",
         ),
     ]
     wrapped = _limits(command)

@@ -24,6 +24,14 @@ OUTPUT = click.option(
 CAUSAL = click.option(
     "--causal", is_flag=True, help="Make every attention head causal (padding paper's model)."
 )
+MODE = click.option(
+    "--mode",
+    type=click.Choice(["loop", "cot", "mdm"]),
+    default="loop",
+    show_default=True,
+    help="loop: a block looped depth times; cot: a fixed-depth model that generates one token per gate; "
+    "mdm: a fixed-depth model that unmasks one level of gates per denoising step.",
+)
 
 
 def _written(model: Model, output: str) -> None:
@@ -64,8 +72,11 @@ def compile_group() -> None:
 @OUTPUT
 @CAUSAL
 @one_line_errors
-def compile_formula_command(sentence: str, alphabet: str, output: str, causal: bool) -> None:
-    """Compile an FO[M] SENTENCE (Theorem 1: n^k padding tokens for k variables, fixed depth).
+@limit_options
+def compile_formula_command(sentence: str, alphabet: str, output: str, causal: bool, limits: Limits) -> None:
+    """Compile an FO[M] SENTENCE (Theorem 1: n^k padding tokens for k variables, fixed depth). The
+    compiler's self-check runs the model exactly on every word of length <= 2; a check above the
+    --max-* limits is refused before it runs (`error: self-check: ...`), and nothing is written.
 
     Example: expressivity compile formula 'M x. Q_1(x)' --alphabet 01 -o majority.json
     """
@@ -76,7 +87,7 @@ def compile_formula_command(sentence: str, alphabet: str, output: str, causal: b
         parse(sentence)
     except FormulaSyntaxError as err:
         raise SourceSyntaxError("formula", err) from None
-    _written(compile_formula(sentence, alphabet, causal=causal), output)
+    _written(compile_formula(sentence, alphabet, causal=causal, limits=limits), output)
 
 
 @compile_group.command("circuit")
@@ -84,14 +95,7 @@ def compile_formula_command(sentence: str, alphabet: str, output: str, causal: b
 @OUTPUT
 @CAUSAL
 @click.option("--no-check", is_flag=True, help="Skip the self-check runs (two exact runs; slow on c6288).")
-@click.option(
-    "--mode",
-    type=click.Choice(["loop", "cot", "mdm"]),
-    default="loop",
-    show_default=True,
-    help="loop: a block looped depth times; cot: a fixed-depth model that generates one token per gate; "
-    "mdm: a fixed-depth model that unmasks one level of gates per denoising step.",
-)
+@MODE
 @one_line_errors
 @limit_options
 def compile_circuit_command(
@@ -114,31 +118,41 @@ def compile_circuit_command(
 @click.option("--n", "size", type=int, required=True, help="The size parameter of the family.")
 @OUTPUT
 @CAUSAL
+@MODE
 @one_line_errors
 @limit_options
-def compile_family_command(name: str, size: int, output: str, causal: bool, limits: Limits) -> None:
+def compile_family_command(
+    name: str, size: int, output: str, causal: bool, mode: str, limits: Limits
+) -> None:
     """Compile the circuit family NAME at size n (circuits.families): a per-circuit evaluator for that
-    one n (a separate model per n; for one model for every n, see `compile program`).
+    one n (a separate model per n; for one model for every n, see `compile program`), in any of the
+    modes of `compile circuit` (--mode loop, cot or mdm).
 
-    Example: expressivity compile family parity --n 8 -o parity8.json
+    \b
+    Examples: expressivity compile family parity --n 8 -o parity8.json
+              expressivity compile family parity --n 8 --mode cot -o parity8-cot.json
     """
-    _check_family_size(name, size, limits)
-    _written(_compiled_circuit(FAMILIES[name](size), causal, True, limits), output)
+    _check_family_size(name, size, limits, mode)
+    _written(_compiled_circuit(FAMILIES[name](size), causal, True, limits, mode), output)
 
 
 _EXTRAPOLATE_ABOVE = 16
 
 
-def _family_tokens(name: str, size: int) -> int:
-    """Tokens of the compiled family at `size` (inputs, nodes and wire tokens of its literal form)."""
+def _family_tokens(name: str, size: int, mode: str) -> int:
+    """Tokens of the compiled family at `size`, as compile_circuit counts them before building: loop
+    mode, the inputs, nodes and wire tokens of its literal form; cot and mdm, the 1 + 2 inputs + 2 nodes
+    positions of the decoded sequence."""
     from circuits.literal_form import literal_form_size
 
     circuit = FAMILIES[name](size)
     counted = literal_form_size(circuit)
-    return len(circuit.inputs) + counted.nodes + counted.literals
+    if mode == "loop":
+        return len(circuit.inputs) + counted.nodes + counted.literals
+    return 1 + 2 * len(circuit.inputs) + 2 * counted.nodes
 
 
-def _check_family_size(name: str, size: int, limits: Limits) -> None:
+def _check_family_size(name: str, size: int, limits: Limits, mode: str = "loop") -> None:
     """Refuse a family whose model would pass --max-tokens BEFORE building its circuit (building
     reachability or iterated addition at a large n takes minutes to hours): above n = 16 the token
     count is extrapolated as t(16) (n/16)^e with e = log2(t(16)/t(8)), from two small builds."""
@@ -150,7 +164,8 @@ def _check_family_size(name: str, size: int, limits: Limits) -> None:
         )
     if size <= _EXTRAPOLATE_ABOVE:
         return
-    small, large = _family_tokens(name, _EXTRAPOLATE_ABOVE // 2), _family_tokens(name, _EXTRAPOLATE_ABOVE)
+    small = _family_tokens(name, _EXTRAPOLATE_ABOVE // 2, mode)
+    large = _family_tokens(name, _EXTRAPOLATE_ABOVE, mode)
     exponent = math.log2(large / small)
     log10_predicted = math.log10(large) + exponent * math.log10(size / _EXTRAPOLATE_ABOVE)  # no overflow
     if log10_predicted > math.log10(limits.tokens):
@@ -183,8 +198,14 @@ def compile_connectivity_command(output: str) -> None:
 @OUTPUT
 @CAUSAL
 @one_line_errors
-def compile_program_command(program_file: str, alphabet: str | None, output: str, causal: bool) -> None:
-    """Compile an iterated FO[M] program FILE: ONE model for every input length (uniform TC^d).
+@limit_options
+def compile_program_command(
+    program_file: str, alphabet: str | None, output: str, causal: bool, limits: Limits
+) -> None:
+    """Compile an iterated FO[M] program FILE: ONE model for every input length (uniform TC^d). The
+    compiler's self-check runs the model exactly on every word of length <= 2 (a graph program: on
+    at most one vertex); a check above the --max-* limits (its loop count and padding at n = 2) is
+    refused before it runs (`error: self-check: ...`), and nothing is written.
 
     \b
     A program file (comments start with #; docs/program-grammar.md has the full grammar):
@@ -209,4 +230,4 @@ def compile_program_command(program_file: str, alphabet: str | None, output: str
         program = parse_program(text)
     except FormulaSyntaxError as err:
         raise SourceSyntaxError(program_file, err) from None
-    _written(compile_program(program, alphabet, causal=causal), output)
+    _written(compile_program(program, alphabet, causal=causal, limits=limits), output)

@@ -30,6 +30,7 @@ from expressivity.compile.formula.plan import (
 )
 from expressivity.compile.formula.quantifiers import copy_id_ffn, copy_rank_head, quantifier_head
 from expressivity.compile.formula.validate import FormulaCompileError, validate
+from expressivity.limits import Limits, check_self_check
 from expressivity.logic import Formula, holds
 from expressivity.model import FFN, Head, Layer, Model, Padding
 from expressivity.simulator import Simulator
@@ -38,13 +39,19 @@ SELF_CHECK_LENGTH = 2
 
 
 def compile_formula(
-    sentence: Formula | str, alphabet: str, causal: bool = False, self_check: bool = True
+    sentence: Formula | str,
+    alphabet: str,
+    causal: bool = False,
+    self_check: bool = True,
+    limits: Limits | None = None,
 ) -> Model:
     """One padded AHAT model that accepts exactly the words over `alphabet` satisfying `sentence`.
 
     `causal=False` (mixed masking): causal heads for positions, coordinates and atoms, unmasked heads for
     the quantifiers. `causal=True`: every head causal, with one copy of the assignment tokens per
-    quantifier level (see layout.py). Raises FormulaCompileError naming the subformula at fault."""
+    quantifier level (see layout.py). Raises FormulaCompileError naming the subformula at fault. With
+    `self_check`, the model runs on every word of length <= SELF_CHECK_LENGTH (`check_model`), after
+    refusing (LimitError) a check above `limits` when they are given."""
     validated = validate(sentence, alphabet)
     plan = make_plan(validated, causal)
     cells = allocate(plan)
@@ -96,14 +103,19 @@ def compile_formula(
         },
     )
     if self_check:
-        check_model(model, validated.formula, validated.alphabet, SELF_CHECK_LENGTH)
+        check_model(model, validated.formula, validated.alphabet, SELF_CHECK_LENGTH, limits)
     return model
 
 
-def check_model(model: Model, formula: Formula, alphabet: str, max_length: int) -> int:
+def check_model(
+    model: Model, formula: Formula, alphabet: str, max_length: int, limits: Limits | None = None
+) -> int:
     """Runs `model` exactly on every word of length <= max_length and compares with the model checker;
     returns the number of words checked, or raises FormulaCompileError at the first disagreement (a
-    compiler bug, reported with the word)."""
+    compiler bug, reported with the word). With `limits`, every length is sized first and the check
+    refused above them (LimitError, before any run)."""
+    if limits is not None:
+        check_self_check(model, range(max_length + 1), limits)
     simulator = Simulator(model)
     checked = 0
     for length in range(max_length + 1):

@@ -74,6 +74,7 @@ from expressivity.compile.iterated.phases import (
 from expressivity.compile.iterated.validate import ProgramCompileError, validate_program
 from expressivity.compile.program import Group
 from expressivity.inputs import GraphWord
+from expressivity.limits import Limits, check_self_check
 from expressivity.logic import (
     GRAPH_MATRIX,
     GRAPH_RULER,
@@ -96,14 +97,19 @@ LookupMaker = Callable[[int], Head]
 
 
 def compile_program(
-    program: IteratedProgram | str, alphabet: str | None = None, causal: bool = False, self_check: bool = True
+    program: IteratedProgram | str,
+    alphabet: str | None = None,
+    causal: bool = False,
+    self_check: bool = True,
+    limits: Limits | None = None,
 ) -> Model:
     """One looped model that accepts exactly the words `program` accepts, for every input length.
 
     `alphabet` is the word alphabet (a graph program's is fixed: ruler '-stb', matrix '01'). With
     `causal=True` every head is causal and the padding holds C(n) copies of the assignment tokens
     (causal.py). Raises ProgramCompileError naming the part at fault; with `self_check` the model is run
-    on every short word and compared with the interpreter."""
+    on every short word and compared with the interpreter, after refusing (LimitError) a self-check
+    above `limits` when they are given (`check_program_model`)."""
     checked = validate_program(program, alphabet)
     program, positions, extra = checked.program, checked.positions, checked.extra
     variables = checked.variables
@@ -219,7 +225,7 @@ def compile_program(
         },
     )
     if self_check:
-        check_program_model(model, program, SELF_CHECK_LENGTH)
+        check_program_model(model, program, SELF_CHECK_LENGTH, limits)
     return model
 
 
@@ -414,9 +420,13 @@ def _scratch(
     return [cell for group in groups for cell in group]
 
 
-def check_program_model(model: Model, program: IteratedProgram, max_length: int) -> int:
+def check_program_model(
+    model: Model, program: IteratedProgram, max_length: int, limits: Limits | None = None
+) -> int:
     """Runs `model` exactly on every short input (words of length <= max_length; graphs on at most one
-    vertex) and compares with the interpreter; raises ProgramCompileError at the first disagreement."""
+    vertex) and compares with the interpreter; raises ProgramCompileError at the first disagreement.
+    With `limits`, every length is sized first and the check refused above them (LimitError, before any
+    run): a program's loop count and padding can make even a word of two letters a huge run."""
     simulator = Simulator(model)
     if program.input == "graph":
         words = ["".join(w) for length in (0, 2) for w in product(model.alphabet, repeat=length)]
@@ -425,6 +435,8 @@ def check_program_model(model: Model, program: IteratedProgram, max_length: int)
         words = [
             "".join(w) for length in range(max_length + 1) for w in product(model.alphabet, repeat=length)
         ]
+    if limits is not None:
+        check_self_check(model, map(len, words), limits)
     expected = accepts_batch(program, words)
     for word, want in zip(words, expected, strict=True):
         got = simulator.run(word, record=False).accept
