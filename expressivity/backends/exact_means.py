@@ -47,7 +47,10 @@ def class_means(v: RadicalArray, ties: ClassTieSets) -> RadicalArray:
         begin = ties.class_start[classes]
         parts = by_class[:, begin + counts] - by_class[:, begin]
         has = np.nonzero(np.bincount(rows, minlength=size))[0]
-        placed.append((has, segment_totals(parts, np.searchsorted(rows, has), axis=1)))
+        if len(has) == len(rows):  # one chosen class per row (the usual case): no segment sums
+            placed.append((rows, parts))
+        else:
+            placed.append((has, segment_totals(parts, np.searchsorted(rows, has), axis=1)))
         totals += np.bincount(rows, weights=counts, minlength=size).astype(np.int64)
     whole = np.nonzero(ties.whole)[0]
     if whole.size:

@@ -287,9 +287,11 @@ def tie_sets(
         at = np.minimum(np.searchsorted(class_pair[sorter], query_pair), len(sorter) - 1)
         match = sorter[at]
         seen = np.nonzero((class_pair[match] == query_pair) & (match >= lo) & (match < hi))[0]
-        q_seen = q.take_rows(rows[seen])
-        norms = (q_seen * q_seen).sum_cols() - top.take_rows(np.zeros(len(seen), dtype=np.intp))
-        settled = seen[norms.is_zero()[:, 0]]
+        # the squared norm of each distinct query once (a padded model's queries repeat)
+        distinct, first, inverse = np.unique(query_vector[seen], return_index=True, return_inverse=True)
+        q_distinct = q.take_rows(rows[seen[first]])
+        norms = (q_distinct * q_distinct).sum_cols() - top.take_rows(np.zeros(len(distinct), dtype=np.intp))
+        settled = seen[norms.is_zero()[:, 0][inverse.reshape(-1)]]
         single[settled] = match[settled]
     rest = np.nonzero((single < 0) & (hi > lo))[0]
     group_of = np.zeros(0, dtype=np.int64)
