@@ -4,8 +4,6 @@
 - the int64 concatenation of rational columns against concatenation through Python ints;
 - `rows_equal` by cross-multiplication against the zero test of the difference;
 - normalising only the distinct rows of a large repetitive group against normalising every row;
-- `Shared` values (a batch's word-independent parts) against the rows they stand for;
-- building an array from sparse rows (`RadicalArray.from_sparse`) against building it from dense ones;
 - the sign of a rational array read off its numerators against the sign of each entry;
 - a product with a bias added before the one reduction (`matmul(..., bias=...)`) against x W^T + b;
 - the means over tie sets of a rational array assembled without a reduction (`segment_means`) against
@@ -32,7 +30,7 @@ from expressivity.backends import exact
 from expressivity.backends.base import CompiledMatrix
 from expressivity.backends.exact import ExactBackend, ViewParts, _normalise_distinct_rows, segment_means
 from expressivity.numbers import RadicalArray
-from expressivity.numbers.column_array import ColumnArray, Shared, full, shared_in_blocks
+from expressivity.numbers.column_array import ColumnArray, Shared, full
 from expressivity.numbers.sqrtfield import SqrtNumber
 
 SIZES = st.sampled_from([1, 3, 12, 2**20, 2**40, 2**70])
@@ -114,34 +112,6 @@ def test_normalising_distinct_rows_equals_normalising_every_row(data):
     if classes is not None:  # a row of each class, each row's class: the classes group got's rows
         first, inverse = classes
         assert got.rows_equal(got.take_rows(first).take_rows(inverse)).all()
-
-
-@given(st.data())
-@settings(max_examples=40, deadline=None)
-def test_shared_stands_for_its_repeated_rows(data):
-    block, copies = data.draw(st.integers(1, 4)), data.draw(st.integers(2, 4))
-    word = data.draw(rational_arrays(block, 1))
-    stacked = word.take_rows(np.tile(np.arange(block), copies))
-    shared = shared_in_blocks(stacked, block)
-    assert isinstance(shared, Shared) and shared.full().to_scalars() == stacked.to_scalars()
-    # one changed entry in the second word: not shared any more
-    bump = np.zeros((stacked.shape[0], 1), dtype=object)
-    bump[block + data.draw(st.integers(0, block - 1)), 0] = 1
-    changed = stacked.add_to_columns(np.array([0]), RadicalArray.from_integers(bump))
-    assert shared_in_blocks(changed, block) is None
-
-
-@given(st.data())
-@settings(max_examples=60, deadline=None)
-def test_from_sparse_equals_from_dense_rows(data):
-    rows, width = data.draw(st.integers(0, 5)), data.draw(st.integers(1, 5))
-    dense = data.draw(fraction_rows(rows, width))
-    kept = [[data.draw(st.booleans()) for _ in range(width)] for _ in range(rows)]
-    sparse = [{c: dense[i][c] for c in range(width) if kept[i][c]} for i in range(rows)]
-    zeroed = [[dense[i][c] if kept[i][c] else Fraction(0) for c in range(width)] for i in range(rows)]
-    built = RadicalArray.from_sparse(sparse, width)
-    assert built.shape == (rows, width)
-    assert built.to_scalars() == [[SqrtNumber(x) for x in row] for row in zeroed]
 
 
 @given(st.data())

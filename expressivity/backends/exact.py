@@ -38,7 +38,7 @@ from math import lcm
 import numpy as np
 
 from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets, visible_rows
-from expressivity.numbers.column_array import ColumnArray, Shared, full, shared_in_blocks
+from expressivity.numbers.column_array import ColumnArray, Shared, full
 from expressivity.numbers.radical_array import (
     NestedRadicalError,
     RadicalArray,
@@ -84,22 +84,17 @@ class ExactBackend:
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> ColumnArray:
         return ColumnArray.split(RadicalArray.from_fractions(rows))
 
-    def kind_table_sparse(self, rows: Sequence[dict[int, Fraction]], width: int) -> ColumnArray:
-        """`kind_table` from sparse rows (coordinate -> value; the others are 0): a compiled model's
-        embedding is mostly zeros, and only its non-zero entries are visited."""
-        return ColumnArray.split(RadicalArray.from_sparse(rows, width))
+    def kind_table_entries(
+        self, kinds: int, width: int, owner: np.ndarray, cols: np.ndarray, values: Sequence[Fraction]
+    ) -> ColumnArray:
+        """`kind_table` from its non-zero entries (values[k] at row owner[k], coordinate cols[k]): a
+        compiled model's embedding is mostly zeros, and only its non-zero entries are visited."""
+        return ColumnArray.from_entries(kinds, width, owner, cols, values)
 
     def embed(self, table: ColumnArray, tokens: np.ndarray, block: int | None = None) -> ColumnArray:
         """The residual, stored column by column (`ColumnArray`): a sublayer touches only the columns
         it reads and writes. With `block` (a batched run), a column equal in every word is `Shared`."""
-        h = table.take_rows(tokens)
-        if block is None:
-            return h
-        columns = []
-        for column in h.columns:
-            shared = shared_in_blocks(column, block)
-            columns.append(column if shared is None else shared)
-        return ColumnArray(columns)
+        return table.take_rows(tokens, block)
 
     def view(
         self,
