@@ -9,7 +9,9 @@
 - the means over tie sets of a rational array assembled without a reduction (`segment_means`) against
   the mean of each segment's entries;
 - an FFN computed once per distinct input row (`ExactBackend.ffn`) against linear, ReLU, linear on
-  every row.
+  every row, and a view's product computed once per class of equal rows against every row's;
+- the row classes (numbered in mixed radix for small values, hashed and checked for big ones) against
+  entry equality.
 
 Values are rationals with numerators and denominators up to 2^70 (so both the int64 paths and their
 Python-int fallbacks run) and arrays with square roots, compared as exact `SqrtNumber`s.
@@ -225,3 +227,36 @@ def test_rational_segment_means_equal_the_mean_of_each_segment(data):
     means = segment_means(v, indptr, indices)
     assert means.to_scalars() == expected
     assert_array_canonical(means)
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_row_classes_group_exactly_the_equal_rows(data):
+    # few distinct small values: numbered in mixed radix (no sort); big ones: hashed and checked
+    pool = data.draw(rational_arrays(data.draw(st.integers(1, 5)), data.draw(st.integers(1, 3))))
+    rows = np.array(data.draw(st.lists(st.integers(0, pool.shape[0] - 1), min_size=1, max_size=40)))
+    x = pool.take_rows(rows)
+    classes = exact._rational_row_classes(x)
+    if x.num.dtype != np.int64 or x.small_den() is None:
+        assert classes is None
+        return
+    first, inverse = classes
+    entries = x.to_scalars()
+    for i in range(len(rows)):
+        assert entries[first[inverse[i]]] == entries[i]
+        for j in range(len(rows)):
+            assert (inverse[i] == inverse[j]) == (entries[i] == entries[j])
+
+
+@given(st.data())
+@settings(max_examples=20, deadline=None)
+def test_a_product_once_per_class_of_rows_equals_the_product_of_every_row(data):
+    distinct = data.draw(rational_arrays(data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3))))
+    order = np.array(data.draw(st.lists(st.integers(0, distinct.shape[0] - 1), min_size=1100, max_size=1100)))
+    weights = data.draw(compiled_matrices(data.draw(st.integers(1, 3)), distinct.shape[1]))
+    backend = ExactBackend()
+    z = backend.view(ColumnArray.split(distinct.take_rows(order)), [np.arange(distinct.shape[1])], True)
+    if distinct.num.dtype == np.int64 and distinct.small_den() is not None:  # the classes the product goes by
+        assert backend._row_classes[id(z)][1] is not None
+    got = backend.linear(z, weights, None)
+    assert got.same_as(z.matmul(weights.compact, weights.den, weights.largest))

@@ -146,9 +146,21 @@ class ExactBackend:
             return Shared(self.linear(z.x, weights, bias), z.copies)
         if isinstance(z, ViewParts):
             return self._linear_by_parts(z, weights, bias)
-        return z.matmul(
-            weights.compact, weights.den, weights.largest, None if bias is None else (bias.num[0], bias.den)
-        )
+        return self._product(z, weights.compact, weights, None if bias is None else (bias.num[0], bias.den))
+
+    def _product(
+        self, x: RadicalArray, columns: np.ndarray, weights: CompiledMatrix, bias: tuple | None = None
+    ) -> RadicalArray:
+        """x (columns / W_den)^T (+ b), once per class of equal rows when x's classes are known and
+        few (a view's normalised group with many repeated cells: `_normalise_distinct_rows`), since
+        the product of a row depends on that row alone."""
+        known = self._row_classes.get(id(x))
+        if known is not None and known[0] is x and known[1] is not None:
+            first, inverse = known[1]
+            if len(first) * 4 <= x.shape[0]:
+                product = x.take_rows(first).matmul(columns, weights.den, weights.largest, bias)
+                return product.take_rows(inverse)
+        return x.matmul(columns, weights.den, weights.largest, bias)
 
     def _linear_by_parts(
         self, z: ViewParts, weights: CompiledMatrix, bias: CompiledMatrix | None
@@ -173,7 +185,7 @@ class ExactBackend:
             product = None
             if np.any(columns != 0):
                 values = part.x if isinstance(part, Shared) else part
-                product = values.matmul(columns, weights.den, weights.largest)
+                product = self._product(values, columns, weights)
                 product = Shared(product, part.copies) if isinstance(part, Shared) else product
             self._products[key] = (part, weights, product)
             if product is not None:
@@ -384,13 +396,31 @@ def _normalise_distinct_rows(
 
 def _rational_row_classes(x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | None:
     """(one row of each class of equal rows, each row's class) for a rational array with int64
-    numerators and denominators, else None. Canonical rows
-    are equal values iff their (den, numerators) lines are equal: the lines are grouped by a hash, and
-    the grouping is checked exactly (every line equal to its class's first) before it is used."""
+    numerators and denominators, else None. Canonical rows are equal values iff their (den,
+    numerators) lines are equal. When every column of those lines spans few values (bits, halves:
+    their product of spans at most `_dense_span`), a line's offsets from the column minima, read in
+    mixed radix, number it exactly, and the numbers that occur are counted off in one pass (no sort,
+    no check needed); else the lines are grouped by a hash, and the grouping is checked exactly (every
+    line equal to its class's first) before it is used."""
     small = x.small_den()
     if x.slots != 1 or x.num.dtype != np.int64 or small is None:
         return None
     table = np.concatenate([small[:, None], x.num[0]], axis=1)
+    if table.shape[0]:
+        low = table.min(axis=0)
+        spans = [int(v) for v in table.max(axis=0) - low + 1]  # < 2^63: every entry is below 2^62
+        space = 1
+        for span in spans:
+            space *= span
+        if space <= _dense_span(table.shape[0]):
+            strides = np.cumprod([1, *spans[:-1]]).astype(np.int64)
+            key = (table - low) @ strides
+            present = np.zeros(space, dtype=bool)
+            present[key] = True
+            inverse = np.cumsum(present)[key] - 1
+            first = np.empty(int(inverse.max()) + 1, dtype=np.intp)
+            first[inverse] = np.arange(table.shape[0])
+            return first, inverse
     weights = np.random.default_rng(0).integers(1, 2**62, size=table.shape[1], dtype=np.int64) | 1
     with np.errstate(over="ignore"):
         hashes = (table * weights).sum(axis=1)  # wraps modulo 2^64; collisions are caught below
@@ -399,6 +429,12 @@ def _rational_row_classes(x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | No
     if not np.array_equal(table, np.take(np.take(table, first, axis=0), inverse, axis=0)):
         return None
     return first, inverse
+
+
+def _dense_span(rows: int) -> int:
+    """How many mixed-radix line numbers `_rational_row_classes` counts off directly for `rows` rows:
+    a table of flags that costs about as much as a pass over the rows."""
+    return max(4 * rows, 1 << 12)
 
 
 _FFN_DEDUPE_MIN_ROWS = 256  # rows from which grouping an FFN's input rows pays
