@@ -63,11 +63,11 @@ class ExactBackend:
     batched = True  # `Simulator.run_batch` stacks words into one pass (`attend`'s block)
 
     def __init__(self) -> None:
-        # norm group columns -> (the residual columns read, the group's cells, their normalisation); a
-        # group whose columns are the same objects as when it was last read (ids, hashes, flags), or
-        # equal to them, is not normalised again.
+        # norm group columns -> (the residual columns read, their normalisation); a group whose
+        # columns are the same objects as when it was last read (ids, hashes, flags), or equal to them
+        # column by column, is not normalised again.
         self._normalised: dict[
-            tuple[tuple[int, ...], bool], tuple[tuple[RadicalArray, ...], RadicalArray, RadicalArray]
+            tuple[tuple[int, ...], bool], tuple[tuple[RadicalArray | Shared, ...], RadicalArray | Shared]
         ] = {}
         # the last tie sets found, with their queries, keys, mask and block (newest first)
         self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
@@ -113,14 +113,11 @@ class ExactBackend:
             shared = all(isinstance(column, Shared) for column in read)
             key = (tuple(columns.tolist()), centre)
             cached = self._normalised.get(key)
-            if cached is not None and all(a is b for a, b in zip(cached[0], read, strict=True)):
-                parts.append(cached[2])
+            if cached is not None and all(_same_column(a, b) for a, b in zip(cached[0], read, strict=True)):
+                self._normalised[key] = (read, cached[1])
+                parts.append(cached[1])
                 continue
             cells = h.take_shared(columns) if shared else h.take(columns)
-            if cached is not None and cached[1].same_as(cells):
-                self._normalised[key] = (read, cells, cached[2])
-                parts.append(cached[2])
-                continue
             try:
                 normalised, classes = _normalise_distinct_rows(cells, centre)
             except NestedRadicalError as err:
@@ -133,7 +130,7 @@ class ExactBackend:
             part = Shared(normalised, read[0].copies) if shared else normalised
             if classes is not None:  # equal cells have equal normalisations: an FFN's grouping for free
                 self._remember_classes(normalised, classes)
-            self._normalised[key] = (read, cells, part)
+            self._normalised[key] = (read, part)
             parts.append(part)
         return parts[0] if len(parts) == 1 else ViewParts(tuple(parts))
 
@@ -486,6 +483,16 @@ class ViewParts:
     or `Shared` in a batch), not concatenated, so that `linear` can skip or reuse a group."""
 
     parts: tuple[RadicalArray | Shared, ...]
+
+
+def _same_column(old: RadicalArray | Shared, new: RadicalArray | Shared) -> bool:
+    """Whether a residual column holds the same values as before: the same object, or equal (both
+    canonical), `Shared` or not alike."""
+    if old is new:
+        return True
+    if isinstance(old, Shared) and isinstance(new, Shared):
+        return old.copies == new.copies and old.x.same_as(new.x)
+    return not isinstance(old, Shared) and not isinstance(new, Shared) and old.same_as(new)
 
 
 def _same_objects(old: tuple, new: list) -> bool:
