@@ -71,15 +71,17 @@ def test_block_add_equals_the_sum_of_every_entry(data):
     else:  # with square roots: no block add
         delta = data.draw(arrays(rows, len(written)))[0]
         zero = [not np.any(delta.num[:, :, j] != 0) for j in range(len(written))]
-    got = h.add_to_columns(written, delta)
+    before = [entries(column) for column in h.columns]
     added = delta.to_scalars()
+    got = h.add_to_columns(written, delta)
+    assert [entries(column) for column in h.columns] == before and delta.to_scalars() == added  # unchanged
     for c in range(width):
         column = got.columns[c]
         if c not in written.tolist() or zero[written.tolist().index(c)]:
             assert column is h.columns[c]
             continue
         j = written.tolist().index(c)
-        assert entries(column) == [a + row[j] for a, row in zip(entries(h.columns[c]), added, strict=True)]
+        assert entries(column) == [a + row[j] for a, row in zip(before[c], added, strict=True)]
         assert_array_canonical(column)
 
 
@@ -145,7 +147,9 @@ def test_split_equals_taking_each_column(data):
         x = data.draw(arrays(rows, width))[0]
     else:
         x = RadicalArray.from_fractions([[data.draw(fractions()) for _ in range(width)] for _ in range(rows)])
+    before = x.to_scalars()
     split = ColumnArray.split(x)
+    assert x.to_scalars() == before  # split works on its own copy
     for c in range(width):
         assert split.columns[c].same_as(x.take_cols([c]))
         assert_array_canonical(split.columns[c])

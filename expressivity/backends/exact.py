@@ -402,28 +402,29 @@ def _rational_row_classes(x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | No
     small = x.small_den()
     if x.slots != 1 or x.num.dtype != np.int64 or small is None:
         return None
-    table = np.concatenate([small[:, None], x.num[0]], axis=1)
-    if table.shape[0]:
-        low = table.min(axis=0)
-        spans = [int(v) for v in table.max(axis=0) - low + 1]  # < 2^63: every entry is below 2^62
+    rows = x.shape[0]
+    lines = np.empty((1 + x.shape[1], rows), dtype=np.int64)  # column by column: contiguous passes
+    lines[0], lines[1:] = small, x.num[0].T
+    if rows:
+        low = lines.min(axis=1)
+        spans = [int(v) for v in lines.max(axis=1) - low + 1]  # < 2^63: every entry is below 2^62
         space = 1
         for span in spans:
             space *= span
-        if space <= _dense_span(table.shape[0]):
+        if space <= _dense_span(rows):
             strides = np.cumprod([1, *spans[:-1]]).astype(np.int64)
-            key = (table - low) @ strides
+            key = strides @ (lines - low[:, None])
             present = np.zeros(space, dtype=bool)
             present[key] = True
             inverse = np.cumsum(present)[key] - 1
             first = np.empty(int(inverse.max()) + 1, dtype=np.intp)
-            first[inverse] = np.arange(table.shape[0])
+            first[inverse] = np.arange(rows)
             return first, inverse
-    weights = np.random.default_rng(0).integers(1, 2**62, size=table.shape[1], dtype=np.int64) | 1
-    with np.errstate(over="ignore"):
-        hashes = (table * weights).sum(axis=1)  # wraps modulo 2^64; collisions are caught below
+    weights = np.random.default_rng(0).integers(1, 2**62, size=len(lines), dtype=np.int64) | 1
+    hashes = weights @ lines  # wraps modulo 2^64; collisions are caught below
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    if not np.array_equal(table, np.take(np.take(table, first, axis=0), inverse, axis=0)):
+    if not np.array_equal(lines, np.take(np.take(lines, first, axis=1), inverse, axis=1)):
         return None
     return first, inverse
 
@@ -431,7 +432,7 @@ def _rational_row_classes(x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | No
 def _dense_span(rows: int) -> int:
     """How many mixed-radix line numbers `_rational_row_classes` counts off directly for `rows` rows:
     a table of flags that costs about as much as a pass over the rows."""
-    return max(4 * rows, 1 << 12)
+    return max(16 * rows, 1 << 16)
 
 
 _FFN_DEDUPE_MIN_ROWS = 256  # rows from which grouping an FFN's input rows pays

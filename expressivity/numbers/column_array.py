@@ -144,7 +144,7 @@ class ColumnArray:
         small = x.small_den()
         if not _rational_int64(x):
             return cls([x.take_cols([c]) for c in range(x.shape[1])])
-        num = np.ascontiguousarray(x.num[0].T)  # (C, R)
+        num = x.num[0].T.copy()  # (C, R), its own memory: reduced in place below
         den = np.broadcast_to(small, num.shape)
         reduce = den > 1
         den = np.array(den)
@@ -233,7 +233,8 @@ class ColumnArray:
         (`add_rational_columns`)."""
         new = list(self.columns)
         values = delta.x if isinstance(delta, Shared) else delta
-        written = np.nonzero(np.any(values.num != 0, axis=(0, 1)))[0].tolist()
+        by_column = np.ascontiguousarray(values.num.transpose(2, 0, 1)).reshape(values.shape[1], -1)
+        written = np.nonzero(np.any(by_column != 0, axis=1))[0].tolist()  # (contiguous passes)
         targets = [int(columns[j]) for j in written]
         in_words = [isinstance(delta, Shared) and isinstance(new[c], Shared) for c in targets]
         if any(in_words):  # shared plus shared: added on the rows of one word, and shared
