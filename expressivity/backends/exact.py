@@ -30,6 +30,7 @@ them), so a head whose queries and keys are the same in every word finds its tie
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -52,7 +53,6 @@ from expressivity.numbers.sqrtfield import SqrtNumber
 _U = 2.0**-53
 _ETA = 2.0**-1074  # the smallest subnormal: the absolute error of a rounding in the subnormal range
 _HASH_JOIN_MIN_PAIRS_PER_ROW = 8
-_ROW_CLASS_CACHE = 64  # FFN input parts whose row classes are kept per run
 _TIE_CACHE = 16  # tie sets kept per run (a loop body of a compiled circuit has a few heads)
 
 
@@ -73,13 +73,16 @@ class ExactBackend:
         self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
         # the last residual `take_rows` read, and it as one RadicalArray
         self._written_out: tuple[ColumnArray, RadicalArray] | None = None
-        # (weights, first column) -> (the norm group read, the weights, its product or None when W is
-        # zero there); (weights, bias) -> (the weights, the products summed, the result)
-        self._products: dict[tuple[int, int], tuple] = {}
+        # The caches below hold their arrays weakly: an entry lives as long as the array it is about
+        # (a norm group's normalisation lives while the group is unchanged), so a batch's stale
+        # normalisations and products are freed as the run goes.
+        # norm group read -> {(weights, first column): (the weights, its product or None when W is
+        # zero there)}; (weights, bias) -> (the weights, the products summed, the result), both weakly
+        self._products: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._sums: dict[tuple[int, int], tuple] = {}
-        # id of an FFN input part -> (the part, `_rational_row_classes` of it): a part nobody wrote since
-        # the last FFN that read it (the same object) is not grouped again
-        self._row_classes: dict[int, tuple[RadicalArray, tuple[np.ndarray, np.ndarray] | None]] = {}
+        # a view's or an FFN's input part -> `_rational_row_classes` of it: a part nobody wrote since
+        # it was last grouped (the same object) is not grouped again
+        self._row_classes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> ColumnArray:
         return ColumnArray.split(RadicalArray.from_fractions(rows))
@@ -151,9 +154,9 @@ class ExactBackend:
         """x (columns / W_den)^T (+ b), once per class of equal rows when x's classes are known and
         few (a view's normalised group with many repeated cells: `_normalise_distinct_rows`), since
         the product of a row depends on that row alone."""
-        known = self._row_classes.get(id(x))
-        if known is not None and known[0] is x and known[1] is not None:
-            first, inverse = known[1]
+        known = self._row_classes.get(x)
+        if known is not None:
+            first, inverse = known
             if len(first) * 4 <= x.shape[0]:
                 product = x.take_rows(first).matmul(columns, weights.den, weights.largest, bias)
                 return product.take_rows(inverse)
@@ -173,10 +176,10 @@ class ExactBackend:
             stop = start + part.shape[1]
             key = (id(weights), start)
             start = stop
-            cached = self._products.get(key)
-            if cached is not None and cached[0] is part and cached[1] is weights:
-                if cached[2] is not None:
-                    contributions.append(cached[2])
+            cached = self._products.get(part, {}).get(key)
+            if cached is not None and cached[0] is weights:
+                if cached[1] is not None:
+                    contributions.append(cached[1])
                 continue
             columns = weights.compact[:, start - part.shape[1] : stop]
             product = None
@@ -184,15 +187,17 @@ class ExactBackend:
                 values = part.x if isinstance(part, Shared) else part
                 product = self._product(values, columns, weights)
                 product = Shared(product, part.copies) if isinstance(part, Shared) else product
-            self._products[key] = (part, weights, product)
+            self._products.setdefault(part, {})[key] = (weights, product)
             if product is not None:
                 contributions.append(product)
         key = (id(weights), id(bias))
         cached = self._sums.get(key)
         if cached is not None and cached[0] is weights and _same_objects(cached[1], contributions):
-            return cached[2]
+            out = cached[2]()
+            if out is not None:
+                return out
         out = self._sum(z, contributions, weights, bias)
-        self._sums[key] = (weights, tuple(contributions), out)
+        self._sums[key] = (weights, tuple(weakref.ref(c) for c in contributions), weakref.ref(out))
         return out
 
     def _sum(
@@ -237,17 +242,14 @@ class ExactBackend:
 
     def _classes_of(self, x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | None:
         """`_rational_row_classes(x)`, remembered for the same object."""
-        known = self._row_classes.get(id(x))
-        if known is not None and known[0] is x:
-            return known[1]
+        if x in self._row_classes:
+            return self._row_classes[x]
         classes = _rational_row_classes(x)
         self._remember_classes(x, classes)
         return classes
 
     def _remember_classes(self, x: RadicalArray, classes: tuple[np.ndarray, np.ndarray] | None) -> None:
-        if len(self._row_classes) >= _ROW_CLASS_CACHE:
-            self._row_classes.clear()
-        self._row_classes[id(x)] = (x, classes)
+        self._row_classes[x] = classes
 
     def relu(self, x: RadicalArray | Shared) -> RadicalArray | Shared:
         if isinstance(x, Shared):
@@ -497,7 +499,8 @@ def _same_column(old: RadicalArray | Shared, new: RadicalArray | Shared) -> bool
 
 
 def _same_objects(old: tuple, new: list) -> bool:
-    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+    """Whether the weak references `old` point to the objects `new`, in order."""
+    return len(old) == len(new) and all(a() is b for a, b in zip(old, new, strict=True))
 
 
 def _shadow(x: RadicalArray) -> tuple[np.ndarray, np.ndarray]:

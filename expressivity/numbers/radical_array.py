@@ -193,7 +193,7 @@ def rational_radicands(rows: int) -> np.ndarray:
 class RadicalArray:
     """An (R, C) array of exact square-root-field elements, canonical by construction (see module)."""
 
-    __slots__ = ("_den", "_small", "num", "rad")
+    __slots__ = ("__weakref__", "_den", "_small", "num", "rad")  # weakly referenced by the backend's caches
 
     def __init__(self, num: np.ndarray, rad: np.ndarray, den: np.ndarray, canonical: bool = False):
         self.rad = _objects(rad)
