@@ -20,12 +20,14 @@ prefix sums. Means over tie sets are integer segment sums over a radical basis s
 The residual is a `ColumnArray` (one column per coordinate: a sublayer touches only what it reads and
 writes), and a view of several norm groups stays a `ViewParts`, multiplied group by group, so that a
 group nobody wrote since the last call (ids, hashes) reuses its product and an unchanged query or key
-is recognised at once. An FFN is computed once per distinct row of its input (rows grouped by a hash
-of their canonical forms, checked exactly), since a compiled circuit's FFNs read a few bits per
-position. A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and
-`view` take the block length, attention stays within each word, and what is the same in every word is
-`Shared` (stored and computed once: the embedding's coordinates no input changes, and what reads only
-them), so a head whose queries and keys are the same in every word finds its tie sets once.
+is recognised at once. An FFN is computed once per distinct row of its input, and so is a product of
+a normalised group with many repeated rows (rows grouped by their canonical forms: numbered exactly
+in mixed radix when the values span little, else hashed and checked exactly), since a compiled
+circuit's FFNs and heads read a few bits per position. A batched run (`Simulator.run_batch`) stacks
+words position-wise: `attend` and `view` take the block length, attention stays within each word,
+and what is the same in every word is `Shared` (stored and computed once: the embedding's coordinates
+no input changes, and what reads only them), so a head whose queries and keys are the same in every
+word finds its tie sets once.
 """
 
 from __future__ import annotations
