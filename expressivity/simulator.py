@@ -358,6 +358,9 @@ class Simulator:
             batch.record(Step("final", 0, "residual", None, None), h)
         for b, trace in enumerate(batch.traces):
             self._read_out(backend, h, b * size, trace)
+        release = getattr(backend, "release", None)  # the run's caches (the exact backend's)
+        if release is not None:
+            release()
         return batch.traces
 
     def _kind_table(self, backend: Backend) -> Any:

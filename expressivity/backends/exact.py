@@ -59,12 +59,17 @@ _TIE_CACHE = 16  # tie sets kept per run (a loop body of a compiled circuit has 
 
 
 class ExactBackend:
-    """One instance per run (`get_backend` makes a new one), so its view cache lives for one run."""
+    """One instance per run (`get_backend` makes a new one), so its caches live for one run."""
 
     name = "exact"
     batched = True  # `Simulator.run_batch` stacks words into one pass (`attend`'s block)
 
     def __init__(self) -> None:
+        self.release()
+
+    def release(self) -> None:
+        """Empty the caches (`Simulator` calls it when a run is over: its traces keep the backend only
+        to read values and scores, and should not keep the run's intermediate arrays alive)."""
         # norm group columns -> (the residual columns read, their normalisation); a group whose
         # columns are the same objects as when it was last read (ids, hashes, flags), or equal to them
         # column by column, is not normalised again.
