@@ -8,7 +8,7 @@
 - `split` (one gcd pass) against `take_cols` of each column;
 - `from_entries` (values read once per distinct object) against dense rows;
 - `take_rows` with a block (a batch's embedding): exactly the columns equal in every word are `Shared`;
-- `take` of mixed `Shared` and written-out columns against writing out each column;
+- `take` and `row_reader` of mixed `Shared` and written-out columns against writing out each column;
 - the lcm of denominators behind `concat_cols` against math.lcm, and `same_as` against entry equality.
 """
 
@@ -215,6 +215,10 @@ def test_taking_shared_and_written_columns_together_equals_writing_each_out(data
     got = ColumnArray(parts).take(picked)
     assert got.to_scalars() == [[entries(parts[c])[i] for c in picked] for i in range(block * copies)]
     assert_array_canonical(got)
+    word = data.draw(st.integers(0, copies - 1))  # one word's rows, the shared columns put together once
+    rows = ColumnArray(parts).row_reader()(np.arange(word * block, (word + 1) * block))
+    assert rows.to_scalars() == [[entries(part)[word * block + i] for part in parts] for i in range(block)]
+    assert_array_canonical(rows)
 
 
 @given(st.lists(st.lists(DENOMINATORS, min_size=3, max_size=3), min_size=1, max_size=5))

@@ -78,8 +78,8 @@ class ExactBackend:
         ] = {}
         # the last tie sets found, with their queries, keys, mask and block (newest first)
         self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
-        # the last residual `take_rows` read, and it as one RadicalArray
-        self._written_out: tuple[ColumnArray, RadicalArray] | None = None
+        # the last residual `take_rows` read, and its `row_reader`
+        self._written_out: tuple[ColumnArray, Callable[[np.ndarray], RadicalArray]] | None = None
         # The caches below hold their arrays weakly: an entry lives as long as the array it is about
         # (a norm group's normalisation lives while the group is unchanged), so a batch's stale
         # normalisations and products are freed as the run goes.
@@ -339,11 +339,11 @@ class ExactBackend:
         return None
 
     def take_rows(self, h: ColumnArray, rows: np.ndarray) -> RadicalArray:
-        """The given rows (a word's part of a batched run); the whole array is written out once per
-        residual, for all the words that read it."""
+        """The given rows (a word's part of a batched run), as one array; the columns every word shares
+        are put side by side once per residual, for all the words that read it (`row_reader`)."""
         if self._written_out is None or self._written_out[0] is not h:
-            self._written_out = (h, h.whole())
-        return self._written_out[1].take_rows(rows)
+            self._written_out = (h, h.row_reader())
+        return self._written_out[1](rows)
 
     def snapshot(self, h: ColumnArray) -> RadicalArray:
         """The residual as one `RadicalArray` (what a trace records)."""

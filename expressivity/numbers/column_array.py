@@ -20,7 +20,7 @@ whatever reads only shared columns (a circuit's ids, hashes and wiring) is compu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -204,6 +204,24 @@ class ColumnArray:
 
     def whole(self) -> RadicalArray:
         return self.take(range(len(self.columns)))
+
+    def row_reader(self) -> Callable[[np.ndarray], RadicalArray]:
+        """A function from rows to those rows of every column as one `RadicalArray` (`whole()` then
+        `take_rows`, without writing out the whole array), for many calls on one residual (a batch's
+        words): the `Shared` columns are put side by side once, on the rows of one word."""
+        shared = [k for k, column in enumerate(self.columns) if isinstance(column, Shared)]
+        others = [k for k, column in enumerate(self.columns) if not isinstance(column, Shared)]
+        parts = [self.columns[k].x for k in shared]
+        block = None if not parts else parts[0] if len(parts) == 1 else RadicalArray.concat_cols(parts)
+        order = np.argsort(shared + others)
+
+        def rows_of(rows: np.ndarray) -> RadicalArray:
+            picked = [] if block is None else [block.take_rows(np.asarray(rows) % block.shape[0])]
+            picked += [self.columns[k].take_rows(rows) for k in others]
+            joined = picked[0] if len(picked) == 1 else RadicalArray.concat_cols(picked)
+            return joined.reorder_cols(order) if shared and others else joined
+
+        return rows_of
 
     def take_rows(self, rows: np.ndarray, block: int | None = None) -> ColumnArray:
         """The given rows; with `block` (rows of words of `block` positions stacked), a column whose rows
