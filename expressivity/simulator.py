@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -85,19 +86,30 @@ class Simulator:
         self._scratch = np.array([index[label] for label in model.scratch], dtype=np.intp)
         self._kind_index = {kind: k for k, kind in enumerate(model.kinds)}
         self._kind_tables: dict[tuple[str, int | None], Any] = {}
-        # the embedding row of each token kind, sparse: coordinate -> non-zero value
-        self._kind_entries = [
-            {index[label]: x for label, x in model.embedding.get(kind, {}).items() if x and label in index}
-            for kind in model.kinds
-        ]
+
+    def _kind_entries(self) -> tuple[np.ndarray, np.ndarray, list[Fraction]]:
+        """The embedding's entries as (kind index, coordinate, value) in three flat sequences (entries
+        whose label is not a coordinate are left out): one pass over the labels and values in C
+        (`map`), not a Python step per entry, since a compiled circuit has about 50 per token kind."""
+        tables = [self.model.embedding.get(kind, {}) for kind in self.model.kinds]
+        counts = np.fromiter(map(len, tables), dtype=np.intp, count=len(tables))
+        total = int(counts.sum())
+        labels = chain.from_iterable(tables)
+        cols = np.fromiter(map(self._index.get, labels, repeat(-1)), dtype=np.intp, count=total)
+        values = list(chain.from_iterable(table.values() for table in tables))
+        owner = np.repeat(np.arange(len(tables)), counts)
+        known = np.nonzero(cols >= 0)[0]
+        if len(known) < total:
+            owner, cols, values = owner[known], cols[known], [values[k] for k in known.tolist()]
+        return owner, cols, values
 
     def _kind_rows(self) -> list[list[Fraction]]:
         """The embedding rows of the token kinds, dense."""
         zero = Fraction(0)
         rows = [[zero] * self.model.width for _ in self.model.kinds]
-        for row, entries in zip(rows, self._kind_entries, strict=True):
-            for c, value in entries.items():
-                row[c] = value
+        owner, cols, values = self._kind_entries()
+        for kind, c, value in zip(owner.tolist(), cols.tolist(), values, strict=True):
+            rows[kind][c] = value
         return rows
 
     def _base(self, sub: Head | FFN) -> dict[str, Any]:
@@ -328,17 +340,21 @@ class Simulator:
             batch.keep_final(Step("final", 0, "residual", None, None), h)
         for b, trace in enumerate(batch.traces):
             self._read_out(backend, h, b * size, trace)
+        release = getattr(backend, "release", None)  # the run's caches (the exact backend's)
+        if release is not None:
+            release()
         return batch.traces
 
     def _kind_table(self, backend: Backend) -> Any:
         """The backend's table of embedding rows, one per token kind, built once per backend and width."""
         key = (backend.name, getattr(backend, "bits", None))
         if key not in self._kind_tables:
-            sparse = getattr(backend, "kind_table_sparse", None)
-            width = self.model.width
-            self._kind_tables[key] = (
-                sparse(self._kind_entries, width) if sparse else backend.kind_table(self._kind_rows())
-            )
+            from_entries = getattr(backend, "kind_table_entries", None)
+            if from_entries is None:
+                table = backend.kind_table(self._kind_rows())
+            else:
+                table = from_entries(len(self.model.kinds), self.model.width, *self._kind_entries())
+            self._kind_tables[key] = table
         return self._kind_tables[key]
 
     def _read_out(self, backend: Backend, h: Any, offset: int, trace: Trace) -> None:

@@ -10,16 +10,18 @@ reads and writes), and a view of several norm groups stays a `ViewParts`, multip
 that a group nobody wrote since the last call (ids, hashes) reuses its product and an unchanged query or
 key is recognised at once; each group's product covers only the outputs its columns of W reach, and
 products with disjoint outputs are placed side by side rather than added (`_placed_sum`). An FFN is
-computed once per distinct row of its input (rows grouped by a hash of their canonical forms, checked
-exactly), since a compiled circuit's FFNs read a few bits per position. A batched run
-(`Simulator.run_batch`) stacks words position-wise: `attend` and `view` take the block length, attention
-stays within each word, and what is the same in every word is `Shared` (stored and computed once: the
-embedding's coordinates no input changes, and what reads only them), so a head whose queries and keys
-are the same in every word finds its tie sets once.
+computed once per distinct row of its input, and so is a product of a normalised group with many
+repeated rows (rows grouped by their canonical forms: numbered exactly in mixed radix when the values
+span little, else hashed and checked exactly), since a compiled circuit's FFNs and heads read a few bits
+per position. A batched run (`Simulator.run_batch`) stacks words position-wise: `attend` and `view` take
+the block length, attention stays within each word, and what is the same in every word is `Shared`
+(stored and computed once: the embedding's coordinates no input changes, and what reads only them), so a
+head whose queries and keys are the same in every word finds its tie sets once.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,61 +31,63 @@ import numpy as np
 from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets
 from expressivity.backends.exact_means import tie_means, visible_means
 from expressivity.backends.exact_ties import equal_row_classes, tie_sets
-from expressivity.numbers.column_array import ColumnArray, Shared, full, shared_in_blocks
+from expressivity.numbers.column_array import ColumnArray, Shared, full
 from expressivity.numbers.radical_array import (
     NestedRadicalError,
     RadicalArray,
 )
 from expressivity.numbers.sqrtfield import SqrtNumber
 
-_ROW_CLASS_CACHE = 64  # FFN input parts whose row classes are kept per run
 _TIE_CACHE = 16  # tie sets kept per run (a loop body of a compiled circuit has a few heads)
 
 
 class ExactBackend:
-    """One instance per run (`get_backend` makes a new one), so its view cache lives for one run."""
+    """One instance per run (`get_backend` makes a new one), so its caches live for one run."""
 
     name = "exact"
     batched = True  # `Simulator.run_batch` stacks words into one pass (`attend`'s block)
 
     def __init__(self) -> None:
-        # norm group columns -> (the residual columns read, the group's cells, their normalisation); a
-        # group whose columns are the same objects as when it was last read (ids, hashes, flags), or
-        # equal to them, is not normalised again.
+        self.release()
+
+    def release(self) -> None:
+        """Empty the caches (`Simulator` calls it when a run is over: its traces keep the backend only
+        to read values and scores, and should not keep the run's intermediate arrays alive)."""
+        # norm group columns -> (the residual columns read, their normalisation); a group whose
+        # columns are the same objects as when it was last read (ids, hashes, flags), or equal to them
+        # column by column, is not normalised again.
         self._normalised: dict[
-            tuple[tuple[int, ...], bool], tuple[tuple[RadicalArray, ...], RadicalArray, RadicalArray]
+            tuple[tuple[int, ...], bool], tuple[tuple[RadicalArray | Shared, ...], RadicalArray | Shared]
         ] = {}
         # the last tie sets found, with their queries, keys, mask and block (newest first)
         self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
-        # the last residual `take_rows` read, and it as one RadicalArray
-        self._written_out: tuple[ColumnArray, RadicalArray] | None = None
-        # (weights, first column) -> (the norm group read, the weights, its product or None when W is
-        # zero there); (weights, bias) -> (the weights, the products summed, the result)
-        self._products: dict[tuple[int, int], tuple] = {}
+        # the last residual `take_rows` read, and its `row_reader`
+        self._written_out: tuple[ColumnArray, Callable[[np.ndarray], RadicalArray]] | None = None
+        # The caches below hold their arrays weakly: an entry lives as long as the array it is about
+        # (a norm group's normalisation lives while the group is unchanged), so a batch's stale
+        # normalisations and products are freed as the run goes.
+        # norm group read -> {(weights, first column): (the weights, its product or None when W is
+        # zero there)}; (weights, bias) -> (the weights, the products summed, the result), both weakly
+        self._products: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._sums: dict[tuple[int, int], tuple] = {}
-        # id of an FFN input part -> (the part, `_rational_row_classes` of it): a part nobody wrote since
-        # the last FFN that read it (the same object) is not grouped again
-        self._row_classes: dict[int, tuple[RadicalArray, tuple[np.ndarray, np.ndarray] | None]] = {}
+        # a view's or an FFN's input part -> `_rational_row_classes` of it: a part nobody wrote since
+        # it was last grouped (the same object) is not grouped again
+        self._row_classes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def kind_table(self, rows: Sequence[Sequence[Fraction]]) -> ColumnArray:
         return ColumnArray.split(RadicalArray.from_fractions(rows))
 
-    def kind_table_sparse(self, rows: Sequence[dict[int, Fraction]], width: int) -> ColumnArray:
-        """`kind_table` from sparse rows (coordinate -> value; the others are 0): a compiled model's
-        embedding is mostly zeros, and only its non-zero entries are visited."""
-        return ColumnArray.split(RadicalArray.from_sparse(rows, width))
+    def kind_table_entries(
+        self, kinds: int, width: int, owner: np.ndarray, cols: np.ndarray, values: Sequence[Fraction]
+    ) -> ColumnArray:
+        """`kind_table` from its non-zero entries (values[k] at row owner[k], coordinate cols[k]): a
+        compiled model's embedding is mostly zeros, and only its non-zero entries are visited."""
+        return ColumnArray.from_entries(kinds, width, owner, cols, values)
 
     def embed(self, table: ColumnArray, tokens: np.ndarray, block: int | None = None) -> ColumnArray:
         """The residual, stored column by column (`ColumnArray`): a sublayer touches only the columns
         it reads and writes. With `block` (a batched run), a column equal in every word is `Shared`."""
-        h = table.take_rows(tokens)
-        if block is None:
-            return h
-        columns = []
-        for column in h.columns:
-            shared = shared_in_blocks(column, block)
-            columns.append(column if shared is None else shared)
-        return ColumnArray(columns)
+        return table.take_rows(tokens, block)
 
     def view(
         self,
@@ -102,14 +106,11 @@ class ExactBackend:
             shared = all(isinstance(column, Shared) for column in read)
             key = (tuple(columns.tolist()), centre)
             cached = self._normalised.get(key)
-            if cached is not None and all(a is b for a, b in zip(cached[0], read, strict=True)):
-                parts.append(cached[2])
+            if cached is not None and all(_same_column(a, b) for a, b in zip(cached[0], read, strict=True)):
+                self._normalised[key] = (read, cached[1])
+                parts.append(cached[1])
                 continue
             cells = h.take_shared(columns) if shared else h.take(columns)
-            if cached is not None and cached[1].same_as(cells):
-                self._normalised[key] = (read, cells, cached[2])
-                parts.append(cached[2])
-                continue
             try:
                 normalised, classes = _normalise_distinct_rows(cells, centre)
             except NestedRadicalError as err:
@@ -122,7 +123,7 @@ class ExactBackend:
             part = Shared(normalised, read[0].copies) if shared else normalised
             if classes is not None:  # equal cells have equal normalisations: an FFN's grouping for free
                 self._remember_classes(normalised, classes)
-            self._normalised[key] = (read, cells, part)
+            self._normalised[key] = (read, part)
             parts.append(part)
         return parts[0] if len(parts) == 1 else ViewParts(tuple(parts))
 
@@ -135,9 +136,21 @@ class ExactBackend:
             return Shared(self.linear(z.x, weights, bias), z.copies)
         if isinstance(z, ViewParts):
             return self._linear_by_parts(z, weights, bias)
-        return z.matmul(
-            weights.compact, weights.den, weights.largest, None if bias is None else (bias.num[0], bias.den)
-        )
+        return self._product(z, weights.compact, weights, None if bias is None else (bias.num[0], bias.den))
+
+    def _product(
+        self, x: RadicalArray, columns: np.ndarray, weights: CompiledMatrix, bias: tuple | None = None
+    ) -> RadicalArray:
+        """x (columns / W_den)^T (+ b), once per class of equal rows when x's classes are known and
+        few (a view's normalised group with many repeated cells: `_normalise_distinct_rows`), since
+        the product of a row depends on that row alone."""
+        known = self._row_classes.get(x)
+        if known is not None:
+            first, inverse = known
+            if len(first) * 4 <= x.shape[0]:
+                product = x.take_rows(first).matmul(columns, weights.den, weights.largest, bias)
+                return product.take_rows(inverse)
+        return x.matmul(columns, weights.den, weights.largest, bias)
 
     def _linear_by_parts(
         self, z: ViewParts, weights: CompiledMatrix, bias: CompiledMatrix | None
@@ -153,28 +166,30 @@ class ExactBackend:
             stop = start + part.shape[1]
             key = (id(weights), start)
             start = stop
-            cached = self._products.get(key)
-            if cached is not None and cached[0] is part and cached[1] is weights:
-                if cached[2] is not None:
-                    contributions.append(cached[2])
+            cached = self._products.get(part, {}).get(key)
+            if cached is not None and cached[0] is weights:
+                if cached[1] is not None:
+                    contributions.append(cached[1])
                 continue
             columns = weights.compact[:, start - part.shape[1] : stop]
             outputs = np.nonzero(np.any(columns != 0, axis=1))[0]
             product = None
             if outputs.size:
                 values = part.x if isinstance(part, Shared) else part
-                product = values.matmul(columns[outputs], weights.den, weights.largest)
-                product = Shared(product, part.copies) if isinstance(part, Shared) else product
-                product = (product, outputs)
-            self._products[key] = (part, weights, product)
+                product = self._product(values, columns[outputs], weights)
+                product = (Shared(product, part.copies) if isinstance(part, Shared) else product, outputs)
+            self._products.setdefault(part, {})[key] = (weights, product)
             if product is not None:
                 contributions.append(product)
         key = (id(weights), id(bias))
         cached = self._sums.get(key)
-        if cached is not None and cached[0] is weights and _same_objects(cached[1], contributions):
-            return cached[2]
+        products = [product for product, _ in contributions]
+        if cached is not None and cached[0] is weights and _same_objects(cached[1], products):
+            out = cached[2]()
+            if out is not None:
+                return out
         out = self._sum(z, contributions, weights, bias)
-        self._sums[key] = (weights, tuple(contributions), out)
+        self._sums[key] = (weights, tuple(weakref.ref(c) for c in products), weakref.ref(out))
         return out
 
     def _sum(
@@ -219,17 +234,14 @@ class ExactBackend:
 
     def _classes_of(self, x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | None:
         """`_rational_row_classes(x)`, remembered for the same object."""
-        known = self._row_classes.get(id(x))
-        if known is not None and known[0] is x:
-            return known[1]
+        if x in self._row_classes:
+            return self._row_classes[x]
         classes = _rational_row_classes(x)
         self._remember_classes(x, classes)
         return classes
 
     def _remember_classes(self, x: RadicalArray, classes: tuple[np.ndarray, np.ndarray] | None) -> None:
-        if len(self._row_classes) >= _ROW_CLASS_CACHE:
-            self._row_classes.clear()
-        self._row_classes[id(x)] = (x, classes)
+        self._row_classes[x] = classes
 
     def relu(self, x: RadicalArray | Shared) -> RadicalArray | Shared:
         if isinstance(x, Shared):
@@ -311,11 +323,11 @@ class ExactBackend:
         return None
 
     def take_rows(self, h: ColumnArray, rows: np.ndarray) -> RadicalArray:
-        """The given rows (a word's part of a batched run); the whole array is written out once per
-        residual, for all the words that read it."""
+        """The given rows (a word's part of a batched run), as one array; the columns every word shares
+        are put side by side once per residual, for all the words that read it (`row_reader`)."""
         if self._written_out is None or self._written_out[0] is not h:
-            self._written_out = (h, h.whole())
-        return self._written_out[1].take_rows(rows)
+            self._written_out = (h, h.row_reader())
+        return self._written_out[1](rows)
 
     def keep(self, h: ColumnArray, rows: np.ndarray | None = None) -> ColumnArray:
         """The residual (or the given rows of it) as the live columns, for a trace that keeps only its
@@ -379,21 +391,46 @@ def _normalise_distinct_rows(
 
 def _rational_row_classes(x: RadicalArray) -> tuple[np.ndarray, np.ndarray] | None:
     """(one row of each class of equal rows, each row's class) for a rational array with int64
-    numerators and denominators, else None. Canonical rows
-    are equal values iff their (den, numerators) lines are equal: the lines are grouped by a hash, and
-    the grouping is checked exactly (every line equal to its class's first) before it is used."""
+    numerators and denominators, else None. Canonical rows are equal values iff their (den,
+    numerators) lines are equal. When every column of those lines spans few values (bits, halves:
+    their product of spans at most `_dense_span`), a line's offsets from the column minima, read in
+    mixed radix, number it exactly, and the numbers that occur are counted off in one pass (no sort,
+    no check needed); else the lines are grouped by a hash, and the grouping is checked exactly (every
+    line equal to its class's first) before it is used."""
     small = x.small_den()
     if x.slots != 1 or x.num.dtype != np.int64 or small is None:
         return None
-    table = np.concatenate([small[:, None], x.num[0]], axis=1)
-    weights = np.random.default_rng(0).integers(1, 2**62, size=table.shape[1], dtype=np.int64) | 1
-    with np.errstate(over="ignore"):
-        hashes = (table * weights).sum(axis=1)  # wraps modulo 2^64; collisions are caught below
+    rows = x.shape[0]
+    lines = np.empty((1 + x.shape[1], rows), dtype=np.int64)  # column by column: contiguous passes
+    lines[0], lines[1:] = small, x.num[0].T
+    if rows:
+        low = lines.min(axis=1)
+        spans = [int(v) for v in lines.max(axis=1) - low + 1]  # < 2^63: every entry is below 2^62
+        space = 1
+        for span in spans:
+            space *= span
+        if space <= _dense_span(rows):
+            strides = np.cumprod([1, *spans[:-1]]).astype(np.int64)
+            key = strides @ (lines - low[:, None])
+            present = np.zeros(space, dtype=bool)
+            present[key] = True
+            inverse = np.cumsum(present)[key] - 1
+            first = np.empty(int(inverse.max()) + 1, dtype=np.intp)
+            first[inverse] = np.arange(rows)
+            return first, inverse
+    weights = np.random.default_rng(0).integers(1, 2**62, size=len(lines), dtype=np.int64) | 1
+    hashes = weights @ lines  # wraps modulo 2^64; collisions are caught below
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    if not np.array_equal(table, np.take(np.take(table, first, axis=0), inverse, axis=0)):
+    if not np.array_equal(lines, np.take(np.take(lines, first, axis=1), inverse, axis=1)):
         return None
     return first, inverse
+
+
+def _dense_span(rows: int) -> int:
+    """How many mixed-radix line numbers `_rational_row_classes` counts off directly for `rows` rows:
+    a table of flags that costs about as much as a pass over the rows."""
+    return max(16 * rows, 1 << 16)
 
 
 _FFN_DEDUPE_MIN_ROWS = 256  # rows from which grouping an FFN's input rows pays
@@ -447,8 +484,19 @@ class ViewParts:
     parts: tuple[RadicalArray | Shared, ...]
 
 
+def _same_column(old: RadicalArray | Shared, new: RadicalArray | Shared) -> bool:
+    """Whether a residual column holds the same values as before: the same object, or equal (both
+    canonical), `Shared` or not alike."""
+    if old is new:
+        return True
+    if isinstance(old, Shared) and isinstance(new, Shared):
+        return old.copies == new.copies and old.x.same_as(new.x)
+    return not isinstance(old, Shared) and not isinstance(new, Shared) and old.same_as(new)
+
+
 def _same_objects(old: tuple, new: list) -> bool:
-    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+    """Whether the weak references `old` point to the objects `new`, in order."""
+    return len(old) == len(new) and all(a() is b for a, b in zip(old, new, strict=True))
 
 
 def _placed_sum(terms: list[tuple[RadicalArray, np.ndarray]], width: int) -> RadicalArray | None:

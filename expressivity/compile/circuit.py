@@ -151,7 +151,7 @@ def compile_circuit(
 ) -> CompiledCircuit:
     """Compile `circuit` (any gate types; through the literal form) into a looped model with loop count
     depth(literal form). With `check`, run the all-zero and all-one inputs exactly and compare with the
-    circuit evaluator (a ModelError on a mismatch); that costs two runs, about 50 s each for c6288.
+    circuit evaluator (a ModelError on a mismatch); that costs two runs, about 2 s each for c6288.
 
     `mode="cot"` gives instead a fixed-depth causal model run by generation, one token per node of the
     literal form (`circuit_cot`); `mode="mdm"` a fixed-depth model run by denoising, depth(literal form)

@@ -172,12 +172,28 @@ def _gcd_reduce(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
 
 
 _UNKNOWN = np.empty(0, dtype=np.int64)  # `RadicalArray._small` before it is checked
+_RATIONAL_RADICANDS: dict[int, np.ndarray] = {}
+_RATIONAL_RADICANDS_KEPT = 64
+
+
+def rational_radicands(rows: int) -> np.ndarray:
+    """The radicands of a rational array of `rows` rows, (1, rows) ones: one read-only array per row
+    count, shared by every array that needs it (arrays are never changed in place, and a batch's
+    columns would otherwise each hold their own)."""
+    known = _RATIONAL_RADICANDS.get(rows)
+    if known is None:
+        if len(_RATIONAL_RADICANDS) >= _RATIONAL_RADICANDS_KEPT:
+            _RATIONAL_RADICANDS.clear()
+        known = np.ones((1, rows), dtype=object)
+        known.flags.writeable = False
+        _RATIONAL_RADICANDS[rows] = known
+    return known
 
 
 class RadicalArray:
     """An (R, C) array of exact square-root-field elements, canonical by construction (see module)."""
 
-    __slots__ = ("_den", "_small", "num", "rad")
+    __slots__ = ("__weakref__", "_den", "_small", "num", "rad")  # weakly referenced by the backend's caches
 
     def __init__(self, num: np.ndarray, rad: np.ndarray, den: np.ndarray, canonical: bool = False):
         self.rad = _objects(rad)
@@ -214,34 +230,6 @@ class RadicalArray:
                 num[i, c] = x.numerator * (d // x.denominator)
             dens[i] = d
         return cls.from_integers(num, dens)
-
-    @classmethod
-    def from_sparse(cls, rows: Sequence[dict[int, Fraction]], width: int) -> RadicalArray:
-        """Rows of rationals given as column -> value (the other entries are 0). The entries are
-        gathered into flat arrays once: a row's denominator is the lcm of its entries' denominators
-        (one reduction per row over Python ints), and the numerators are int64 when they fit."""
-        counts = np.fromiter((len(row) for row in rows), dtype=np.intp, count=len(rows))
-        entries = int(counts.sum())
-        cols = np.fromiter((c for row in rows for c in row), dtype=np.intp, count=entries)
-        ratios = [
-            (x if type(x) is Fraction else Fraction(x)).as_integer_ratio()
-            for row in rows
-            for x in row.values()
-        ]
-        owner = np.repeat(np.arange(len(rows)), counts)
-        nums = np.array([n for n, _ in ratios] or [0], dtype=object)[:entries]
-        dens = np.array([d for _, d in ratios] or [1], dtype=object)[:entries]
-        row_den = np.ones(len(rows), dtype=object)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
-        filled = np.nonzero(counts)[0]
-        if filled.size and np.any(dens != 1):
-            row_den[filled] = np.lcm.reduceat(dens, starts[filled])
-        scaled = nums * (row_den[owner] // dens)
-        small = _bound(scaled) < _INT_LIMIT and _bound(row_den) < _INT_LIMIT
-        num = np.zeros((len(rows), width), dtype=np.int64 if small else object)
-        num[owner, cols] = scaled
-        den = row_den.astype(np.int64) if small else row_den
-        return cls(num[None], np.ones((1, len(rows)), dtype=object), den)
 
     @classmethod
     def zeros(cls, rows: int, cols: int) -> RadicalArray:
@@ -328,7 +316,7 @@ class RadicalArray:
         den = np.take(self.den if small is None else small, index)
         num = np.take(self.num, index, axis=1)
         if self.slots == 1:  # the radicands are all 1 (slot 0): no gather of Python ints needed
-            return RadicalArray(num, np.full((1, len(index)), 1, dtype=object), den, canonical=True)
+            return RadicalArray(num, rational_radicands(len(index)), den, canonical=True)
         rad = np.take(self.rad, index, axis=1)
         return RadicalArray(num, rad, den, canonical=True)._drop_empty_slots()
 
@@ -348,6 +336,14 @@ class RadicalArray:
             out.num = _narrow(out.num, True)
         out._reduce()
         return out
+
+    def reorder_cols(self, order: np.ndarray) -> RadicalArray:
+        """The columns in the order `order`, a permutation of all of them: every row keeps its values,
+        so its radicals and denominator, and stays canonical."""
+        small = self.small_den()
+        return RadicalArray(
+            np.take(self.num, order, axis=2), self.rad, self.den if small is None else small, canonical=True
+        )
 
     # -- canonical form -----------------------------------------------------------------------------
     def _canonicalise(self) -> None:
@@ -719,12 +715,20 @@ class RadicalArray:
         return signs
 
     def same_as(self, other: RadicalArray) -> bool:
-        """Exactly the same array (both canonical: equal iff their arrays are equal)."""
-        return self is other or (
-            self.shape == other.shape
-            and self.slots == other.slots
-            and np.array_equal(self.den, other.den)
-            and np.array_equal(self.rad, other.rad)
+        """Exactly the same array (both canonical: equal iff their arrays are equal). Denominators are
+        compared in int64 when both fit (one fitting and the other not means they differ), and the
+        radicands only when there are radical slots (slot 0's are 1)."""
+        if self is other:
+            return True
+        if self.shape != other.shape or self.slots != other.slots:
+            return False
+        mine, theirs = self.small_den(), other.small_den()
+        if (mine is None) != (theirs is None):
+            return False
+        same_den = np.array_equal(mine, theirs) if mine is not None else np.array_equal(self.den, other.den)
+        return (
+            same_den
+            and (self.slots == 1 or np.array_equal(self.rad, other.rad))
             and np.array_equal(self.num, other.num)
         )
 
@@ -747,33 +751,52 @@ def _concat_rational(parts: Sequence[RadicalArray]) -> RadicalArray | None:
     """concat_cols of rational parts with int64 numerators and denominators, in int64 (None when a
     part holds radicals or a bound reaches 2^62).
 
-    Over the row's common denominator D = lcm of the parts' denominators the result is reduced when
-    every part is: a prime p dividing D divides some part's denominator d_X to the full power, so
-    D / d_X is prime to p, and p dividing every scaled numerator of X would divide all of X's
-    numerators and d_X."""
+    The row's common denominator D is the lcm of the parts' denominators (`_common_multiple`). Over D
+    the result is reduced when every part is: a prime p dividing D divides some part's denominator
+    d_X to the full power, so D / d_X is prime to p, and p dividing every scaled numerator of X would
+    divide all of X's numerators and d_X. The numerators are gathered column after column (one
+    contiguous line each) and transposed once at the end."""
     if any(p.slots != 1 or p.num.dtype != np.int64 for p in parts):
         return None
     dens = [p.small_den() for p in parts]
     if any(d is None for d in dens):
         return None
-    den = dens[0]
-    for d in dens[1:]:
-        if d is den or np.array_equal(d, den):
-            continue
-        if _bound(den) * _bound(d) >= _INT_LIMIT:
+    slot: dict[int, int] = {}
+    distinct = []
+    for d in dens:
+        if id(d) not in slot:
+            slot[id(d)] = len(distinct)
+            distinct.append(d)
+    stacked = np.stack(distinct)  # one line per distinct denominator array
+    lines = np.concatenate([p.num[0].T for p in parts])  # (columns, rows)
+    if len(stacked) == 1 or not np.any(stacked != stacked[0]):
+        den = stacked[0]
+    else:
+        den = _common_multiple(stacked)
+        if den is None:
             return None
-        den = np.lcm(den, d)
-    nums = []
-    for part, d in zip(parts, dens, strict=True):
-        if d is den or np.array_equal(d, den):
-            nums.append(part.num[0])
-            continue
-        factor = den // d
-        if _bound(part.num) * _bound(factor) >= _INT_LIMIT:
+        factors = den // stacked
+        if _bound(lines) * _bound(factors) >= _INT_LIMIT:
             return None
-        nums.append(part.num[0] * factor[:, None])
-    num = np.concatenate(nums, axis=1)[None]
-    return RadicalArray(num, parts[0].rad, den, canonical=True)
+        owner = np.repeat([slot[id(d)] for d in dens], [p.shape[1] for p in parts])
+        lines *= factors[owner]
+    return RadicalArray(np.ascontiguousarray(lines.T)[None], parts[0].rad, den, canonical=True)
+
+
+def _common_multiple(dens: np.ndarray) -> np.ndarray | None:
+    """The lcm of the lines of an int64 (k, R) array of positive integers, entry by entry; None when
+    a bound reaches 2^62. Starting from the maximum L of each column, each round takes the largest
+    entry that does not divide L and replaces L by lcm(L, entry) (bounded first by their product):
+    a column with t distinct entries that do not divide its maximum takes at most t rounds, and the
+    usual denominators (1, 2, 4, 18) take none or one."""
+    common = dens.max(axis=0)
+    while True:
+        left = np.where(common % dens != 0, dens, 1).max(axis=0)
+        if not np.any(left > 1):
+            return common
+        if _bound(common) * _bound(left) >= _INT_LIMIT:
+            return None
+        common = np.lcm(common, left)
 
 
 def _ratio(n: int, d: int) -> float:
