@@ -315,10 +315,13 @@ class ExactBackend:
 
     def _known_ties(self, q: RadicalArray, k: RadicalArray, mask: str, block: int | None) -> TieSets | None:
         """The tie sets of an earlier call with exactly the same queries, keys, mask and block (a head
-        whose inputs a loop iteration did not change, such as a circuit's wiring), else None."""
-        for entry in self._ties:
-            old_q, old_k, old_mask, old_block, ties = entry
+        whose inputs a loop iteration did not change, such as a circuit's wiring), else None. A hit on
+        other objects with equal values (two heads with the same queries and keys) remembers these q
+        and k too: the sum cache's weak references point to them, so the next iteration finds them."""
+        for old_q, old_k, old_mask, old_block, ties in self._ties:
             if (old_mask, old_block) == (mask, block) and old_q.same_as(q) and old_k.same_as(k):
+                if old_q is not q or old_k is not k:
+                    self._remember(q, k, mask, block, ties)
                 return ties
         return None
 

@@ -78,9 +78,10 @@ def add_rational_columns(
     The bound max|n| max e + max|m| max d (and max d max e) is proved below 2^62 before any product.
     When e = 1 in every row the sum (n + m d) / d is already reduced, since gcd(n + m d, d) =
     gcd(n, d) = 1. Else the power of two in g comes first: the lowest set bit of (n e + m d) | d e
-    (two's complement: that of |x| for negative x), no Euclid; that leaves a denominator that is a
-    power of two (halves and quarters, the usual case) reduced, and the rest of g is a gcd taken only
-    in rows with another denominator and e > 1 (with e = 1 the row was reduced already)."""
+    (two's complement: that of |x| for negative x), divided out by an arithmetic shift, no Euclid;
+    that leaves a denominator that is a power of two (halves and quarters, the usual case) reduced,
+    and the rest of g is a gcd taken only in rows with another denominator and e > 1 (with e = 1 the
+    row was reduced already)."""
     out: list[RadicalArray | None] = [None] * len(columns)
     e = delta.small_den() if delta.slots == 1 and delta.num.dtype == np.int64 else None
     picked = [k for k, column in enumerate(columns) if _rational_int64(column)]
@@ -101,8 +102,10 @@ def add_rational_columns(
         den *= e
         lowest = num | den
         lowest &= -lowest
-        num //= lowest
-        den //= lowest
+        lowest -= 1  # 2^t - 1: t bits set, so the shift is their count (exact division by 2^t)
+        shift = np.bitwise_count(lowest)
+        num >>= shift
+        den >>= shift
         rows = np.nonzero(np.any(den & (den - 1), axis=0) & (e > 1))[0]
         if rows.size:
             n, d = num[:, rows], den[:, rows]
