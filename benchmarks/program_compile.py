@@ -8,9 +8,8 @@ the self-check) and the model's size are printed once per showcase. Times are fr
 machine; no timing is asserted anywhere.
 
 The S5 word problem at n = 32 is the expensive line (32768 assignment tokens, 25 relations, a
-residual of 1665 cells per token: the exact backend held about 13 GB there before we stopped it);
-`--s5-words K` runs K random words there (default 1; every second one is a product equal to the
-identity) and `--s5-sizes` picks the n of the S5 lines. The last line is
+residual of 1665 cells per token); `--s5-words K` runs K random words there (default 10; every second
+one is a product equal to the identity) and `--s5-sizes` picks the n of the S5 lines. The last line is
 `S5 word problem n=32 exact run seconds: T` (wall clock, the mean over those words), or says that n = 32
 was left out.
 """
@@ -78,7 +77,7 @@ def compiled(name: str, program, alphabet: str | None):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--s5-words", type=int, default=1, help="random words at n = 32 (default 1)")
+    parser.add_argument("--s5-words", type=int, default=10, help="random words at n = 32 (default 10)")
     parser.add_argument("--s5-sizes", default="4,8,16,32", help="the n of the S5 lines (default 4,8,16,32)")
     parser.add_argument("--only-s5", action="store_true", help="only the S5 lines")
     args = parser.parse_args()

@@ -5,10 +5,11 @@ The reference implements docs/semantics.md literally, position by position: embe
 N(x) = (x - mean)/||x - mean||, N(0) = 0; the "rms" variant x/||x||), heads (scores q_i . k_j over the
 visible set of the mask, tie set = argmax set, output = plain mean of v_j over it, 0 when the visible
 set is empty), FFNs (W2 ReLU(W1 z + b1) + b2), the layers as prefix / block r(n) times / suffix, and the
-readout argmax at the last position (an exact tie goes to the earlier symbol). Zero tests are
-`sympy.expand(a - b) == 0`, which is exact for rational combinations of square roots of integers
-because sympy keeps them canonical (sqrt(8) -> 2*sqrt(2), sqrt(2)*sqrt(3) -> sqrt(6)); the sign of a
-non-zero value is read from `sympy.N(x, 60)`.
+readout argmax at the last position (an exact tie goes to the earlier symbol). Zero tests (`is_zero`)
+expand a - b into terms q sqrt(m) and merge the terms of one square class by an integer square root
+(sympy pulls square factors out of a radicand only as far as it can factor it, so 2^140-sized weights
+leave sqrt(m) and sqrt(m k^2) unmerged); square roots of distinct classes are independent, so this is
+exact. The sign of a non-zero value is read from `sympy.N(x, 60)`.
 
 Random models are tiny (at most 6 positions, width <= 6, 1-2 distinct layers, an optional looped block
 with r = 1..3 or r(n) = ceil(log2 n), every mask, norm groups of 1..4 cells, weights in -2..2 by halves).
@@ -19,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from math import isqrt
 
 import pytest
 import sympy as sp
@@ -53,13 +55,44 @@ def sqrt_number_to_sympy(x) -> sp.Expr:
     return sp.expand(sum((to_sympy(q) * sp.sqrt(r) for r, q in x.terms.items()), sp.Integer(0)))
 
 
+def radical_terms(x: sp.Expr) -> dict[int, sp.Rational] | None:
+    """x as {m: q} with x = sum q sqrt(m) over positive integers m, or None for any other form."""
+    terms: dict[int, sp.Rational] = {}
+    for term in sp.Add.make_args(sp.expand(x)):
+        coefficient, rest = term.as_coeff_Mul()
+        if rest == 1:
+            m = 1
+        elif isinstance(rest, sp.Pow) and rest.exp == sp.S.Half and rest.base.is_Integer and rest.base > 0:
+            m = int(rest.base)
+        else:
+            return None
+        terms[m] = terms.get(m, 0) + coefficient
+    return terms
+
+
 def is_zero(x: sp.Expr) -> bool:
-    return sp.expand(x) == 0
+    """Exact: sympy pulls square factors out of a radicand only as far as it can factor it, so terms
+    sqrt(m), sqrt(m') of one square class (m m' a square) are merged here by an integer square root,
+    sqrt(m) = (isqrt(m r) / r) sqrt(r); square roots of distinct classes are linearly independent over
+    Q, so the sum is zero iff every class's coefficient is."""
+    terms = radical_terms(x)
+    if terms is None:
+        return sp.expand(x) == 0
+    classes: dict[int, sp.Rational] = {}
+    for m, q in terms.items():
+        for r in classes:
+            root = isqrt(m * r)
+            if root * root == m * r:
+                classes[r] += q * sp.Rational(root, r)
+                break
+        else:
+            classes[m] = q
+    return all(q == 0 for q in classes.values())
 
 
 def sign(x: sp.Expr) -> int:
     x = sp.expand(x)
-    if x == 0:
+    if is_zero(x):
         return 0
     value = sp.N(x, 60)
     assert abs(value) > sp.Float("1e-45", 60), f"the reference cannot settle the sign of {x}"

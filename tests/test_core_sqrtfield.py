@@ -35,13 +35,15 @@ def sympy_sign(y: sp.Expr) -> int:
     return 1 if value > 0 else -1
 
 
-def is_squarefree(r: int) -> bool:
-    return r >= 1 and all(e == 1 for e in sp.factorint(r).values())
+def is_representative(r: int) -> bool:
+    """r represents its square class (radicands.py: the member the process met first, so not always
+    square-free; 1 for the rationals)."""
+    return r >= 1 and radical_class(r) == (r, 1, 1)
 
 
 def assert_canonical(x: SqrtNumber) -> None:
     for r, q in x.terms.items():
-        assert is_squarefree(r), x
+        assert is_representative(r), x
         assert q != 0, x
 
 
@@ -148,15 +150,11 @@ def test_sqrt_of_squares_back(q):
 # radical_class: square classes without factoring.
 
 
-def squarefree_part(n: int) -> int:
-    return int(sp.prod([p for p, e in sp.factorint(n).items() if e % 2]))
-
-
 @given(st.integers(1, 10**15))
 def test_radical_class_is_the_square_class(n):
     rep, a, b = radical_class(n)
-    assert a * a * rep == b * b * n  # sqrt(n) = (a/b) sqrt(rep)
-    assert squarefree_part(rep) == squarefree_part(n)
+    assert a * a * rep == b * b * n  # sqrt(n) = (a/b) sqrt(rep): rep is in n's square class
+    assert is_representative(rep)
 
 
 @given(st.integers(1, 10**6), st.integers(1, 10**4), st.integers(1, 10**4))
@@ -164,12 +162,12 @@ def test_one_class_one_representative(n, s1, s2):
     assert radical_class(n * s1 * s1)[0] == radical_class(n * s2 * s2)[0]
 
 
-@pytest.mark.parametrize(
-    ("n", "form"),
-    [(1, (1, 1, 1)), (8, (2, 2, 1)), (12, (3, 2, 1)), (49, (1, 7, 1)), (360, (10, 6, 1))],
-)
-def test_radical_class_by_hand(n, form):
-    assert radical_class(n) == form
+@pytest.mark.parametrize(("n", "kernel"), [(1, 1), (8, 2), (12, 3), (49, 1), (360, 10)])
+def test_radical_class_by_hand(n, kernel):
+    # sqrt(n) = (a/b) sqrt(rep) with rep = kernel * t^2 (t = 1 unless the process met kernel * t^2 first)
+    rep, a, b = radical_class(n)
+    assert a * a * rep == b * b * n
+    assert rep % kernel == 0 and isqrt(rep // kernel) ** 2 == rep // kernel
 
 
 @given(
@@ -230,13 +228,14 @@ def arrays(draw, rows=None, cols=None, radicands=RADICANDS):
 
 
 def assert_array_canonical(a: RadicalArray) -> None:
-    """Slot 0 rational; other radicands square-free, > 1 and distinct in a row (0 = unused, with zero
-    numerators); positive denominators sharing no factor with all of a row's numerators."""
+    """Slot 0 rational; other radicands > 1, distinct in a row and each its square class's
+    representative (radicands.py: not claimed square-free, so nothing is factored here); 0 = unused,
+    with zero numerators; positive denominators sharing no factor with all of a row's numerators."""
     rows, _ = a.shape
     assert all(a.rad[0, i] == 1 for i in range(rows))
     for i in range(rows):
         used = [int(a.rad[t, i]) for t in range(1, a.slots) if a.rad[t, i] != 0]
-        assert len(used) == len(set(used)) and all(r > 1 and is_squarefree(r) for r in used)
+        assert len(used) == len(set(used)) and all(r > 1 and is_representative(r) for r in used)
         for t in range(1, a.slots):
             if a.rad[t, i] == 0:
                 assert not np.any(a.num[t, i] != 0)
