@@ -355,10 +355,18 @@ class ExactBackend:
         self, h: ColumnArray | RadicalArray, i: int, unembedding: CompiledMatrix
     ) -> tuple[int, list[SqrtNumber]]:
         """The unembedding's scores at row i of a live residual or of a recorded one (`Trace.final`),
-        and the first best symbol."""
-        row = h.take_rows(np.array([i]))
-        row = row.whole() if isinstance(row, ColumnArray) else row
-        scores = row.matmul(unembedding.num, unembedding.den).to_scalars()[0]
+        and the first best symbol. Of a live residual only the row's cells the unembedding reads are
+        taken (a decoder reads one position of a wide residual at every step)."""
+        weights = unembedding.num
+        if isinstance(h, ColumnArray):
+            read = np.nonzero(np.any(weights != 0, axis=0))[0]
+            h, weights = ColumnArray([h.columns[c] for c in read]), weights[:, read]
+        if weights.shape[1] == 0:  # the unembedding reads nothing: every score is 0
+            scores = [SqrtNumber(0)] * weights.shape[0]
+        else:
+            row = h.take_rows(np.array([i]))
+            row = row.whole() if isinstance(row, ColumnArray) else row
+            scores = row.matmul(weights, unembedding.den).to_scalars()[0]
         best = 0
         for s in range(1, len(scores)):
             if scores[s] > scores[best]:
