@@ -6,9 +6,11 @@ N = 20^6 + 41 tokens, a loop count read from a file can be 2^63. `estimate` comp
 
 - tokens N and layer applications L at the input length n;
 - memory: a deliberately high estimate of the peak bytes of one run,
-      N^2 * score_bytes        (when the model has a head that is not uniform: a score, mask and
-                                tie matrix of N x N entries per attention step; fixed:P builds its
-                                N x N mask for every head)
+      P * score_bytes          (when the model has a head that is not uniform: P = N^2 for the score,
+                                mask and tie matrices of float64 and fixed:P, which builds its N x N
+                                mask for every head; on exact P = min(N^2, 2^22), the chunk of (query
+                                group, key class) pairs its tie search holds at once, or N^2 when a
+                                trace keeps every tie set to draw it)
     + N * width * cell_bytes * copies
   where copies is 1 + 2 L when every step's residual is recorded (`trace`), else 6 working copies.
   The per-entry sizes come from tracemalloc peaks of single runs of compiled MAJORITY and
@@ -51,6 +53,7 @@ _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 2**10, "
 _UNITS["ti"] = 2**40
 _SIZE = re.compile(r"([0-9]+)\s*(k|m|g|t|ki|mi|gi|ti)?b?", re.IGNORECASE)
 _WORKING_COPIES = 6
+_EXACT_SEARCH_PAIRS = 2**22  # the exact tie search's chunk of (query group, key class) pairs
 
 
 class LimitError(ValueError):
@@ -169,7 +172,10 @@ def estimate(model: Model, length: int, backend: str = "exact", record: bool = F
     copies = 1 + 2 * layers if record else _WORKING_COPIES
     memory = tokens * model.width * _cell_bytes(backend) * copies
     if has_full_attention(model, backend):
-        memory += tokens * tokens * _score_bytes(backend)
+        pairs = tokens * tokens
+        if backend == "exact" and not record:  # tie sets searched over key classes in bounded chunks
+            pairs = min(pairs, _EXACT_SEARCH_PAIRS)
+        memory += pairs * _score_bytes(backend)
     return Estimate(length, tokens, layers, memory, backend)
 
 
