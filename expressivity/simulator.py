@@ -479,18 +479,15 @@ class _Batch:
             trace.steps.append(replace(step, residual=self.backend.take_rows(h, rows)))
 
     def keep_final(self, step: Step, h: Any) -> None:
-        """The final residual of a run that records nothing else, in the backend's live form where it
-        has one (`keep`; the exact backend's columns, which nothing modifies): writing a wide exact
-        residual out as one array costs as much as a sublayer, and `Trace.column` reads either form."""
+        """The final residual of a one-word run that records nothing else, in the backend's live form
+        where it has one (`keep`; the exact backend's columns, which nothing modifies): writing a wide
+        exact residual out as one array costs as much as a sublayer, and `Trace.column` reads either
+        form."""
         keep = getattr(self.backend, "keep", None)
-        if keep is None:
+        if keep is None or self.block is not None:  # a batch is cut into words as `record` does
             self.record(step, h)
-        elif self.block is None:
-            self.traces[0].steps.append(replace(step, residual=keep(h)))
         else:
-            for b, trace in enumerate(self.traces):
-                rows = np.arange(b * self.block, (b + 1) * self.block)
-                trace.steps.append(replace(step, residual=keep(h, rows)))
+            self.traces[0].steps.append(replace(step, residual=keep(h)))
 
     def add_ties(self, key: tuple[str, str], ties: TieSets) -> None:
         if self.block is None:

@@ -30,12 +30,9 @@ import numpy as np
 
 from expressivity.backends.base import CompiledMatrix, SimulationError, TieSets
 from expressivity.backends.exact_means import tie_means, visible_means
-from expressivity.backends.exact_ties import equal_row_classes, tie_sets
+from expressivity.backends.exact_ties import ClassTieSets, equal_row_classes, tie_sets
 from expressivity.numbers.column_array import ColumnArray, Shared, full
-from expressivity.numbers.radical_array import (
-    NestedRadicalError,
-    RadicalArray,
-)
+from expressivity.numbers.radical_array import NestedRadicalError, RadicalArray, rational_radicands
 from expressivity.numbers.sqrtfield import SqrtNumber
 
 _TIE_CACHE = 16  # tie sets kept per run (a loop body of a compiled circuit has a few heads)
@@ -275,9 +272,9 @@ class ExactBackend:
             if one is None:
                 one = tie_sets(q.x, k.x, mask)
                 self._remember(q.x, k.x, mask, None, one)
+            ties = _repeated(one, q.copies)
             if isinstance(v, Shared):
-                return Shared(tie_means(v.x, one), v.copies), one.repeated(q.copies)
-            ties = one.repeated(q.copies)
+                return Shared(tie_means(v.x, one), v.copies), ties
             return tie_means(v, ties), ties
         q, k, v = full(q), full(k), full(v)
         ties = self._known_ties(q, k, mask, block)
@@ -332,10 +329,10 @@ class ExactBackend:
             self._written_out = (h, h.row_reader())
         return self._written_out[1](rows)
 
-    def keep(self, h: ColumnArray, rows: np.ndarray | None = None) -> ColumnArray:
-        """The residual (or the given rows of it) as the live columns, for a trace that keeps only its
-        final residual: columns are never modified in place, so nothing is copied."""
-        return h if rows is None else h.take_rows(rows)
+    def keep(self, h: ColumnArray) -> ColumnArray:
+        """The residual as the live columns, for a trace that keeps only its final residual: columns
+        are never modified in place, so nothing is copied."""
+        return h
 
     def snapshot(self, h: ColumnArray) -> RadicalArray:
         """The residual as one `RadicalArray` (what a trace records)."""
@@ -505,6 +502,18 @@ def _same_column(old: RadicalArray | Shared, new: RadicalArray | Shared) -> bool
     return not isinstance(old, Shared) and not isinstance(new, Shared) and old.same_as(new)
 
 
+def _repeated(ties: ClassTieSets, words: int) -> ClassTieSets | TieSets:
+    """The tie sets of one word, repeated for `words` words stacked position-wise: as classes when
+    they are long (`tie_means` averages those by class sums), else as a tiled CSR, which `part` cuts
+    into words and `segment_means` averages without any per-class work."""
+    if ties.whole.any() or int(ties.sizes().sum()) > 4 * ties.size:
+        return ties.repeated(words)
+    size, count = ties.size, len(ties.indices)
+    indptr = np.concatenate([ties.indptr[:-1] + b * count for b in range(words)] + [[words * count]])
+    indices = np.concatenate([ties.indices + b * size for b in range(words)])
+    return TieSets(ties.mask, size * words, indptr.astype(np.int64), indices.astype(np.int64))
+
+
 def _same_objects(old: tuple, new: list) -> bool:
     """Whether the weak references `old` point to the objects `new`, in order."""
     return len(old) == len(new) and all(a() is b for a, b in zip(old, new, strict=True))
@@ -530,9 +539,10 @@ def _placed_sum(terms: list[tuple[RadicalArray, np.ndarray]], width: int) -> Rad
     total = None
     for members, _covered in layers:
         rows = members[0][0].shape[0]
-        side_by_side = RadicalArray.concat_cols(
-            [values for values, _ in members] + [RadicalArray.zeros(rows, 1)]
+        zero = RadicalArray(
+            np.zeros((1, rows, 1), dtype=np.int64), rational_radicands(rows), np.ones(rows, dtype=np.int64)
         )
+        side_by_side = RadicalArray.concat_cols([values for values, _ in members] + [zero])
         index = np.full(width, side_by_side.shape[1] - 1, dtype=np.intp)
         offset = 0
         for _values, outputs in members:

@@ -1,7 +1,8 @@
 """Means of a head's values over its tie sets, in the exact backend (exact rational and radical sums).
 
 A tie set is the whole visible set (prefix sums), a CSR list of positions (segment sums; a segment
-holding one repeated value takes it directly), or key classes (`exact_ties.ClassTieSets`): there the
+holding one repeated value takes it directly; also key classes whose tie sets hold at most 4 N
+positions in all), or key classes (`exact_ties.ClassTieSets`): there the
 mean over T_i = union of the classes c in M_i of the positions of c visible to i is
 
     (sum over c in M_i of S_c(cut_i)) / (sum over c in M_i of n_c(cut_i)),
@@ -25,7 +26,7 @@ from expressivity.numbers.radical_array import RadicalArray, running_total, segm
 def tie_means(v: RadicalArray, ties: TieSets | ClassTieSets) -> RadicalArray:
     """Row i: the exact mean of v over T_i (0 where T_i is empty)."""
     if isinstance(ties, ClassTieSets):
-        if ties.whole.any() or np.any(ties.sizes() > 1):
+        if ties.whole.any() or int(ties.sizes().sum()) > 4 * ties.size:
             return class_means(v, ties)
         return segment_means(v, ties.indptr, ties.indices)
     if ties.indices is None:
