@@ -9,9 +9,11 @@ never tries the join.
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from expressivity.backends import exact_ties
 from expressivity.backends.base import visible_range
 from expressivity.backends.exact_ties import equal_row_classes, tie_sets
 from expressivity.numbers import RadicalArray
@@ -39,7 +41,9 @@ def test_join_finds_exactly_the_equal_keys(keys, data, mask):
         st.lists(st.sampled_from([Fraction(1), Fraction(1, 3), Fraction(5, 2)]), min_size=size, max_size=size)
     )
     q, k = hashes(queries, scales), hashes(keys)
-    joined = tie_sets(q, k, mask, hash_join=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exact_ties, "_CS_MIN_CANDIDATES", 0)  # try Cauchy-Schwarz on every group
+        joined = tie_sets(q, k, mask, hash_join=True)
     plain = tie_sets(q, k, mask, hash_join=False)
     for i in range(size):
         visible = range(visible_range(mask, i, size))
@@ -82,7 +86,9 @@ def test_equal_scores_from_different_keys_fall_back_to_exact_comparison():
     third = Fraction(3, 5)
     k = RadicalArray.from_fractions([[third, Fraction(4, 5)], [third, Fraction(-4, 5)], [0, 1]])
     q = RadicalArray.from_fractions([[1, 0]] * 3)
-    ties = tie_sets(q, k, "unmasked", hash_join=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exact_ties, "_CS_MIN_CANDIDATES", 0)
+        ties = tie_sets(q, k, "unmasked", hash_join=True)
     assert [ties.of(i).tolist() for i in range(3)] == [[0, 1]] * 3
 
 

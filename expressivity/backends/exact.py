@@ -45,19 +45,21 @@ class ExactBackend:
     batched = True  # `Simulator.run_batch` stacks words into one pass (`attend`'s block)
 
     def __init__(self) -> None:
+        # the last tie sets found, with their queries, keys, mask and block (newest first); kept across
+        # runs (at most _TIE_CACHE of them): the steps of a decoder that share a backend reuse them
+        self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
         self.release()
 
     def release(self) -> None:
-        """Empty the caches (`Simulator` calls it when a run is over: its traces keep the backend only
-        to read values and scores, and should not keep the run's intermediate arrays alive)."""
+        """Empty the caches but the tie sets' (`Simulator` calls it when a run is over: its traces keep
+        the backend only to read values and scores, and should not keep the run's intermediate arrays
+        alive; the last few tie sets, with their queries and keys, serve a decoder's next step)."""
         # norm group columns -> (the residual columns read, their normalisation); a group whose
         # columns are the same objects as when it was last read (ids, hashes, flags), or equal to them
         # column by column, is not normalised again.
         self._normalised: dict[
             tuple[tuple[int, ...], bool], tuple[tuple[RadicalArray | Shared, ...], RadicalArray | Shared]
         ] = {}
-        # the last tie sets found, with their queries, keys, mask and block (newest first)
-        self._ties: list[tuple[RadicalArray, RadicalArray, str, int | None, TieSets]] = []
         # the last residual `take_rows` read, and its `row_reader`
         self._written_out: tuple[ColumnArray, Callable[[np.ndarray], RadicalArray]] | None = None
         # The caches below hold their arrays weakly: an entry lives as long as the array it is about

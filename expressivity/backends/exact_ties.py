@@ -17,8 +17,9 @@ once. For a group with query q and classes C = [lo, hi):
 3. shadow: float64 scores of q against the classes of C with a rigorous error bound B (the shadows'
    own error bounds, gamma_d for a length-d dot product, and the absolute error of subnormal results)
    discard every class whose shadow is below max - 2B: it cannot be maximal. One survivor is M.
-4. Cauchy-Schwarz at the float-best survivor c0: if q . k_c0 > 0 and (q . k_c0)^2 = ||q||^2 c^2, then
-   k_c0 is the unique longest key along q, and M = {c0} (any other class would equal k_c0).
+4. Cauchy-Schwarz at the float-best survivor c0 (tried when groups keep many survivors): if
+   q . k_c0 > 0 and (q . k_c0)^2 = ||q||^2 c^2, then k_c0 is the unique longest key along q, and
+   M = {c0} (any other class would equal k_c0).
 5. the rest: a tournament over the survivors, c - 1 exact comparisons for c survivors.
 
 Cost: (groups) x (classes) shadow scores in bounded chunks, never an N x N array; the answer is kept
@@ -40,6 +41,8 @@ from expressivity.numbers.radical_array import RadicalArray
 _U = 2.0**-53
 _ETA = 2.0**-1074  # the smallest subnormal: the absolute error of a rounding in the subnormal range
 _CHUNK = 1 << 22  # shadow scores held at once (groups x classes)
+_CS_MIN_CANDIDATES = 8  # stage 4 only where groups keep more survivors than this on average: squaring a
+# dot product of square roots makes new radicands (cross terms), dearer than a short tournament
 
 
 @dataclass(frozen=True, eq=False)
@@ -341,8 +344,9 @@ def _group_ties(
             continue
         visible = (span >= lo[part, None]) & (span < hi[part, None])
         scores, ties = _certified_candidates(q_hat[part], q_err[part], k_hat, k_err, visible)
-        several = np.nonzero(ties.sum(axis=1) > 1)[0]
-        if several.size and top is not None:
+        counts = ties.sum(axis=1)
+        several = np.nonzero(counts > 1)[0]
+        if several.size and top is not None and counts[several].sum() > _CS_MIN_CANDIDATES * several.size:
             best = np.argmax(np.where(ties[several], scores[several], -np.inf), axis=1)
             q_rows, k_best = q.take_rows(part[several]), k.take_rows(best)
             dot = (q_rows * k_best).sum_cols()
