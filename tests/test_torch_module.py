@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 
 from circuits.io import read_circuit
 from expressivity import Simulator
@@ -128,7 +128,9 @@ def test_staged_models_with_timestep_cells_match_exact():
         check(model, words)
 
 
-@settings(max_examples=15, deadline=None)
+# generic staged models often meet a nested radical (about half of the draws, and 50 of 58 for some
+# seeds), which exact refuses: those draws are filtered, not failed, and 15 valid ones are still run
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(staged_models(max_positions=5, generic=True))
 def test_random_staged_models_match_exact(case):
     model, word = case
