@@ -508,7 +508,7 @@ def _repeated(ties: ClassTieSets, words: int) -> ClassTieSets | TieSets:
     """The tie sets of one word, repeated for `words` words stacked position-wise: as classes when
     they are long (`tie_means` averages those by class sums), else as a tiled CSR, which `part` cuts
     into words and `segment_means` averages without any per-class work."""
-    if ties.whole.any() or int(ties.sizes().sum()) > 4 * ties.size:
+    if ties.long:
         return ties.repeated(words)
     size, count = ties.size, len(ties.indices)
     indptr = np.concatenate([ties.indptr[:-1] + b * count for b in range(words)] + [[words * count]])

@@ -26,7 +26,7 @@ from expressivity.numbers.radical_array import RadicalArray, running_total, segm
 def tie_means(v: RadicalArray, ties: TieSets | ClassTieSets) -> RadicalArray:
     """Row i: the exact mean of v over T_i (0 where T_i is empty)."""
     if isinstance(ties, ClassTieSets):
-        if ties.whole.any() or int(ties.sizes().sum()) > 4 * ties.size:
+        if ties.long:
             return class_means(v, ties)
         return segment_means(v, ties.indptr, ties.indices)
     if ties.indices is None:
@@ -52,7 +52,7 @@ def class_means(v: RadicalArray, ties: ClassTieSets) -> RadicalArray:
             placed.append((rows, parts))
         else:
             placed.append((has, segment_totals(parts, np.searchsorted(rows, has), axis=1)))
-        totals += np.bincount(rows, weights=counts, minlength=size).astype(np.int64)
+        np.add.at(totals, rows, counts)
     whole = np.nonzero(ties.whole)[0]
     if whole.size:
         by_position = _running_from_zero(num)
@@ -63,9 +63,9 @@ def class_means(v: RadicalArray, ties: ClassTieSets) -> RadicalArray:
     sums = np.zeros((slots, size, cols), dtype=np.int64 if exact_ints else object)
     for at, values in placed:
         sums[:, at] = values
-    counts = np.where(totals > 0, totals, 1)
-    small = int(den) * int(counts.max(initial=1)) < 2**62  # the product of the two fits int64
-    return _from_global(sums, radicands, counts * int(den) if small else counts.astype(object) * int(den))
+    divisors = np.where(totals > 0, totals, 1)
+    small = int(den) * int(divisors.max(initial=1)) < 2**62  # the product of the two fits int64
+    return _from_global(sums, radicands, divisors * int(den) if small else divisors.astype(object) * int(den))
 
 
 def _running_from_zero(num: np.ndarray) -> np.ndarray:

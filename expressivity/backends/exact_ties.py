@@ -45,6 +45,18 @@ _CS_MIN_CANDIDATES = 8  # stage 4 only where groups keep more survivors than thi
 # dot product of square roots makes new radicands (cross terms), dearer than a short tournament
 
 
+def _cuts(mask: str, rows: np.ndarray, block: int) -> np.ndarray:
+    """The last position each row sees (its block's first position - 1 when it sees none)."""
+    if mask == "unmasked":
+        return (rows // block + 1) * block - 1
+    return rows if mask == "causal" else rows - 1
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """0, 1, .., counts[0] - 1, then 0, .., counts[1] - 1, ...: the offsets within consecutive runs."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 @dataclass(frozen=True, eq=False)
 class ClassTieSets:
     """Tie sets stored as key classes: T_i = the positions j visible to i, in i's own block of `block`
@@ -66,11 +78,7 @@ class ClassTieSets:
 
     @cached_property
     def cuts(self) -> np.ndarray:
-        """The last position each row sees (its block's first position - 1 when it sees none)."""
-        rows = np.arange(self.size)
-        if self.mask == "unmasked":
-            return (rows // self.block + 1) * self.block - 1
-        return rows if self.mask == "causal" else rows - 1
+        return _cuts(self.mask, np.arange(self.size), self.block)
 
     @cached_property
     def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -82,46 +90,44 @@ class ClassTieSets:
         ends = np.searchsorted(composite, classes * (self.size + 1) + self.cuts[rows], side="right")
         return rows, classes, ends - self.class_start[classes]
 
+    @property
+    def long(self) -> bool:
+        """Whether the tie sets hold more than 4 N positions in all (or a whole visible set): then they
+        are averaged by class sums, else as a CSR list of positions."""
+        return bool(self.whole.any()) or int(self.sizes().sum()) > 4 * self.size
+
     def visible_sizes(self) -> np.ndarray:
         start = (np.arange(self.size) // self.block) * self.block
         return self.cuts - start + 1
 
     def sizes(self) -> np.ndarray:
         rows, _, counts = self.entries
-        out = np.bincount(rows, weights=counts, minlength=self.size).astype(np.int64)
+        out = np.zeros(self.size, dtype=np.int64)
+        np.add.at(out, rows, counts)
         return np.where(self.whole, self.visible_sizes(), out)
 
     def of(self, i: int) -> np.ndarray:
         if self.whole[i]:
             start = (i // self.block) * self.block
             return np.arange(start, self.cuts[i] + 1)
-        rows, classes, counts = self.entries
+        _, classes, counts = self.entries
+        mine = slice(self.chosen_ptr[i], self.chosen_ptr[i + 1])  # entries are in row order
         picked = [
             self.members[self.class_start[c] : self.class_start[c] + n]
-            for c, n in zip(classes[rows == i], counts[rows == i], strict=True)
+            for c, n in zip(classes[mine], counts[mine], strict=True)
         ]
         return np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
 
     @cached_property
     def _csr(self) -> tuple[np.ndarray, np.ndarray]:
         rows, classes, counts = self.entries
-        keep = ~self.whole[rows]
-        rows, classes, counts = rows[keep], classes[keep], counts[keep]
         owner = np.repeat(rows, counts)
-        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        positions = self.members[np.repeat(self.class_start[classes], counts) + offsets]
+        positions = self.members[np.repeat(self.class_start[classes], counts) + _ranges(counts)]
         whole_rows = np.nonzero(self.whole)[0]
         starts = (whole_rows // self.block) * self.block
         spans = np.maximum(self.cuts[whole_rows] - starts + 1, 0)
         owner = np.concatenate([owner, np.repeat(whole_rows, spans)])
-        positions = np.concatenate(
-            [
-                positions,
-                np.repeat(starts, spans)
-                + np.arange(int(spans.sum()))
-                - np.repeat(np.cumsum(spans) - spans, spans),
-            ]
-        )
+        positions = np.concatenate([positions, np.repeat(starts, spans) + _ranges(spans)])
         order = np.lexsort((positions, owner))
         indptr = np.zeros(self.size + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner, minlength=self.size), out=indptr[1:])
@@ -244,12 +250,6 @@ def _largest_squared_norm(k: RadicalArray) -> RadicalArray | None:
     return top if np.all((top.take_rows(np.zeros(k.shape[0], dtype=np.intp)) - norms).sign() >= 0) else None
 
 
-def _cuts(mask: str, rows: np.ndarray, block: int) -> np.ndarray:
-    if mask == "unmasked":
-        return (rows // block + 1) * block - 1
-    return rows if mask == "causal" else rows - 1
-
-
 def tie_sets(
     q: RadicalArray,
     k: RadicalArray,
@@ -291,10 +291,10 @@ def tie_sets(
         match = sorter[at]
         seen = np.nonzero((class_pair[match] == query_pair) & (match >= lo) & (match < hi))[0]
         # the squared norm of each distinct query once (a padded model's queries repeat)
-        distinct, first, inverse = np.unique(query_vector[seen], return_index=True, return_inverse=True)
-        q_distinct = q.take_rows(rows[seen[first]])
+        distinct, one_each, of_seen = np.unique(query_vector[seen], return_index=True, return_inverse=True)
+        q_distinct = q.take_rows(rows[seen[one_each]])
         norms = (q_distinct * q_distinct).sum_cols() - top.take_rows(np.zeros(len(distinct), dtype=np.intp))
-        settled = seen[norms.is_zero()[:, 0][inverse.reshape(-1)]]
+        settled = seen[norms.is_zero()[:, 0][of_seen.reshape(-1)]]
         single[settled] = match[settled]
     rest = np.nonzero((single < 0) & (hi > lo))[0]
     group_of = np.zeros(0, dtype=np.int64)
@@ -318,7 +318,7 @@ def tie_sets(
     chosen[chosen_ptr[rows[single >= 0]]] = single[single >= 0]
     spread = rest[~group_whole[group_of]]
     sizes = counts[rows[spread]]
-    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    offsets = _ranges(sizes)
     source = np.repeat(group_ptr[group_of[~group_whole[group_of]]], sizes) + offsets
     chosen[np.repeat(chosen_ptr[rows[spread]], sizes) + offsets] = group_classes[source]
     return ClassTieSets(mask, size, block, key_class, class_start, members, chosen_ptr, chosen, whole)
