@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from expressivity.backends.exact_ties import SEARCH_PAIRS
 from expressivity.model import Model
 
 DEFAULT_MAX_TOKENS = 10**6
@@ -53,7 +54,6 @@ _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 2**10, "
 _UNITS["ti"] = 2**40
 _SIZE = re.compile(r"([0-9]+)\s*(k|m|g|t|ki|mi|gi|ti)?b?", re.IGNORECASE)
 _WORKING_COPIES = 6
-_EXACT_SEARCH_PAIRS = 2**22  # the exact tie search's chunk of (query group, key class) pairs
 
 
 class LimitError(ValueError):
@@ -174,7 +174,7 @@ def estimate(model: Model, length: int, backend: str = "exact", record: bool = F
     if has_full_attention(model, backend):
         pairs = tokens * tokens
         if backend == "exact" and not record:  # tie sets searched over key classes in bounded chunks
-            pairs = min(pairs, _EXACT_SEARCH_PAIRS)
+            pairs = min(pairs, SEARCH_PAIRS)
         memory += pairs * _score_bytes(backend)
     return Estimate(length, tokens, layers, memory, backend)
 

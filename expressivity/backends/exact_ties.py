@@ -40,7 +40,7 @@ from expressivity.numbers.radical_array import RadicalArray
 
 _U = 2.0**-53
 _ETA = 2.0**-1074  # the smallest subnormal: the absolute error of a rounding in the subnormal range
-_CHUNK = 1 << 22  # shadow scores held at once (groups x classes)
+SEARCH_PAIRS = 1 << 22  # shadow scores held at once (query groups x key classes); `limits` counts it
 _CS_MIN_CANDIDATES = 8  # stage 4 only where groups keep more survivors than this on average: squaring a
 # dot product of square roots makes new radicands (cross terms), dearer than a short tournament
 
@@ -334,7 +334,7 @@ def _group_ties(
     zero_query = np.all(q.is_zero(), axis=1)
     k_hat, k_err = _shadow(k)
     q_hat, q_err = _shadow(q)
-    step = max(1, _CHUNK // max(classes, 1))
+    step = max(1, SEARCH_PAIRS // max(classes, 1))
     span = np.arange(classes)[None, :]
     owners, members = [], []
     for start in range(0, groups, step):
